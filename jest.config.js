@@ -1,0 +1,28 @@
+// Unit specs live beside the code (src/**/*.spec.ts); e2e specs talk HTTP to the
+// real app over a real PostgreSQL (test/**/*.e2e-spec.ts).
+const esmPackages = ['@nestjs'];
+
+const common = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+    [`/node_modules/(${esmPackages.join('|')})/.+\\.js$`]: '<rootDir>/test/support/esm-to-cjs.transformer.js',
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 30000,
+    },
+  ],
+};

@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { TokenAuthGuard } from './auth/token-auth.guard';
+import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { ApiValidationPipe } from './common/http/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { UsersModule } from './users/users.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Resolved by main.ts: DATABASE_URL, or the embedded server it started. */
+  databaseUrl: string;
+}
+
+/**
+ * Cross-cutting behaviour is registered here as providers, so that a test
+ * app built from this module behaves exactly like production.
+ */
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(databaseUrl, config.databasePoolSize),
+          migrationsRun: true,
+          retryAttempts: 0,
+        }),
+        UsersModule,
+        AuthModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
+        { provide: APP_GUARD, useClass: TokenAuthGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

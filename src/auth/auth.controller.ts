@@ -1,0 +1,120 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBasicAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import type { Principal } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { DRF } from '../common/http/drf-messages';
+import { FieldErrors, unauthorized, validationFailed } from '../common/http/problem-details';
+import { ApiProblems } from '../common/openapi/problem.schema';
+import { IntIdPipe } from '../common/http/int-id.pipe';
+import { AuthService, parseBasicHeader, toPublicUser } from './auth.service';
+import type { PublicUser, TokenResponse } from './auth.service';
+import { TokenListItem, TokenResponseDto, UserResponse } from './dto/auth-responses.dto';
+import { ChangePasswordDto } from './dto/change-password.dto';
+import { LoginDto } from './dto/login.dto';
+import { RegisterDto } from './dto/register.dto';
+import { TokensService } from './tokens.service';
+import type { TokenView } from './tokens.service';
+
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ summary: 'Create a user and return their first token' })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiCreatedResponse({ type: TokenResponseDto })
+  @ApiProblems(400, [403, 'Maximum amount of tokens allowed per user exceeded.'], [409, 'A user with that username already exists.'], 413, 415)
+  register(@Body() dto: RegisterDto): Promise<TokenResponse> {
+    return this.auth.register(dto);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a username and password (body or HTTP Basic) for a new token' })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiBody({ type: LoginDto, required: false })
+  @ApiBasicAuth('basic')
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblems(400, [401, 'Invalid username/password.'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415)
+  login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponse> {
+    let { username, password } = dto;
+    if (username === undefined && password === undefined) {
+      const basic = parseBasicHeader(authorization);
+      if (basic.kind === 'invalid') throw unauthorized(basic.detail);
+      if (basic.kind === 'ok') ({ username, password } = basic);
+    }
+    const errors: FieldErrors = {};
+    if (username === undefined) errors.username = [DRF.required];
+    if (password === undefined) errors.password = [DRF.required];
+    if (username === undefined || password === undefined) throw validationFailed(errors);
+    return this.auth.login(username, password, dto.name ?? null);
+  }
+
+  @Get('user')
+  @ApiSecurity('token')
+  @ApiOperation({ summary: 'The user the token belongs to' })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiProblems(401)
+  user(@CurrentUser() principal: Principal): PublicUser {
+    return toPublicUser(principal);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiSecurity('token')
+  @ApiOperation({ summary: 'Revoke the token used for this request' })
+  @ApiNoContentResponse()
+  @ApiProblems(401)
+  async logout(@CurrentUser() principal: Principal): Promise<void> {
+    await this.tokens.logout(principal);
+  }
+
+  @Post('logoutall')
+  @HttpCode(204)
+  @ApiSecurity('token')
+  @ApiOperation({ summary: "Revoke all of the user's tokens" })
+  @ApiNoContentResponse()
+  @ApiProblems(401)
+  async logoutAll(@CurrentUser() principal: Principal): Promise<void> {
+    await this.tokens.logoutAll(principal);
+  }
+
+  @Get('tokens')
+  @ApiSecurity('token')
+  @ApiOperation({ summary: "The user's unexpired tokens, newest first" })
+  @ApiOkResponse({ type: TokenListItem, isArray: true })
+  @ApiProblems(401)
+  listTokens(@CurrentUser() principal: Principal): Promise<TokenView[]> {
+    return this.tokens.list(principal);
+  }
+
+  @Delete('tokens/:id')
+  @HttpCode(204)
+  @ApiSecurity('token')
+  @ApiOperation({ summary: 'Revoke one of the user’s tokens' })
+  @ApiNoContentResponse()
+  @ApiProblems(401, 404)
+  async revokeToken(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<void> {
+    await this.tokens.revoke(principal, id);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @ApiSecurity('token')
+  @ApiOperation({ summary: 'Change the password; every other token of the user is revoked' })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiNoContentResponse()
+  @ApiProblems(400, 401, 413, 415)
+  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<void> {
+    await this.auth.changePassword(principal, dto);
+  }
+}

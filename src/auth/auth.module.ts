@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthToken } from './auth-token.entity';
+import { AuthTokensRepository } from './auth-tokens.repository';
+import { TokenPruner } from './token-pruner';
+import { TokenStrategy } from './token.strategy';
+import { TokensService } from './tokens.service';
+
+@Module({
+  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule],
+  controllers: [AuthController],
+  providers: [AuthService, AuthTokensRepository, TokensService, TokenStrategy, TokenPruner],
+  exports: [TokensService],
+})
+export class AuthModule {}

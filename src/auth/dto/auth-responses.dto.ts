@@ -1,0 +1,36 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class UserResponse {
+  @ApiProperty({ example: 1 })
+  id: number;
+  @ApiProperty({ example: 'alice' })
+  username: string;
+  @ApiProperty({ example: 'alice@example.com' })
+  email: string;
+}
+
+export class TokenResponseDto {
+  @ApiProperty({ type: UserResponse })
+  user: UserResponse;
+  @ApiProperty({ description: 'The raw token, shown only in this response', example: 'kR2...Zq9x1Ab' })
+  token: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T08:00:00.000Z' })
+  expiry: string | null;
+}
+
+export class TokenListItem {
+  @ApiProperty({ example: 12 })
+  id: number;
+  @ApiProperty({ description: 'The first characters of the token, for telling tokens apart', example: 'kR2fA9xQ' })
+  tokenKey: string;
+  @ApiProperty({ type: String, nullable: true, example: 'laptop' })
+  name: string | null;
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expiry: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastUsedAt: string | null;
+  @ApiProperty({ description: 'True for the token that made this request' })
+  current: boolean;
+}

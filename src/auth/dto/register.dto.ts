@@ -1,0 +1,42 @@
+import { Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { TextField } from '../../common/http/fields';
+import { MAX_PASSWORD_LENGTH, validatePassword } from '../../users/password-validators';
+
+export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
+export const USERNAME_MESSAGE =
+  'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.';
+
+/**
+ * Django's password validators need the rest of the form (username, email)
+ * and may fail several at once; the messages travel joined by newlines and
+ * are split back into a list by the validation pipe.
+ */
+@ValidatorConstraint({ name: 'djangoPassword' })
+export class DjangoPasswordConstraint implements ValidatorConstraintInterface {
+  validate(password: unknown, args: ValidationArguments): boolean {
+    return typeof password === 'string' && validatePassword(password, ownerOf(args)).length === 0;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return validatePassword(String(args.value), ownerOf(args)).join('\n');
+  }
+}
+
+function ownerOf(args: ValidationArguments): { username?: string; email?: string } {
+  const object = args.object as Partial<Record<'username' | 'email', unknown>>;
+  return {
+    username: typeof object.username === 'string' ? object.username : undefined,
+    email: typeof object.email === 'string' ? object.email : undefined,
+  };
+}
+
+export class RegisterDto {
+  @TextField({ maxLength: 150, pattern: { regex: USERNAME_PATTERN, message: USERNAME_MESSAGE }, example: 'alice' })
+  username: string;
+
+  @TextField({ maxLength: 254, email: true, example: 'alice@example.com' })
+  email: string;
+
+  @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password', example: 'correct-horse-battery-staple' })
+  @Validate(DjangoPasswordConstraint)
+  password: string;
+}

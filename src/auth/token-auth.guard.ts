@@ -1,0 +1,19 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { IS_PUBLIC } from '../common/decorators/public.decorator';
+import { TOKEN_STRATEGY } from './token.strategy';
+
+/** The one global guard: every route needs a token unless it is marked @Public(). */
+@Injectable()
+export class TokenAuthGuard extends AuthGuard(TOKEN_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    return super.canActivate(context) as Promise<boolean>;
+  }
+}

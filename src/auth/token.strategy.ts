@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import type { StrategyCreated } from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import { Principal } from '../common/decorators/current-user.decorator';
+import { unauthorized } from '../common/http/problem-details';
+import { AUTH_MESSAGES, parseAuthorizationHeader } from './authorization-header';
+import { TokensService } from './tokens.service';
+
+export const TOKEN_STRATEGY = 'token';
+
+type Verify = (token: string, done: (error: unknown, user?: Principal | false) => void) => void;
+
+/**
+ * passport-http-bearer's strategy taught knox's header: `Token` as well as
+ * `Bearer`, and DRF's exact sentence for each malformed header. Tokens are
+ * read from the header only, never from the query string or the body.
+ */
+@Injectable()
+export class TokenStrategy extends PassportStrategy(BearerStrategy, TOKEN_STRATEGY) {
+  constructor(private readonly tokens: TokensService) {
+    super();
+  }
+
+  validate(token: string): Promise<Principal> {
+    return this.tokens.authenticate(token);
+  }
+
+  override authenticate(this: StrategyCreated<TokenStrategy>, request: Request): void {
+    const credential = parseAuthorizationHeader(request.headers.authorization);
+    if (credential.kind === 'none') return this.error(unauthorized(AUTH_MESSAGES.notProvided));
+    if (credential.kind === 'invalid') return this.error(unauthorized(credential.detail));
+    const verify = (this as unknown as { _verify: Verify })._verify;
+    verify(credential.token, (error, user) => {
+      if (error) return this.error(error as Error);
+      if (!user) return this.error(unauthorized(AUTH_MESSAGES.invalidToken));
+      return this.success(user);
+    });
+  }
+}

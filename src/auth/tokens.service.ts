@@ -1,0 +1,142 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { Principal } from '../common/decorators/current-user.decorator';
+import { ApiException, notFound, unauthorized } from '../common/http/problem-details';
+import { UsersRepository } from '../users/users.repository';
+import { AuthToken } from './auth-token.entity';
+import { AuthTokensRepository } from './auth-tokens.repository';
+import { AUTH_MESSAGES } from './authorization-header';
+import { digestToken, generateToken, isWellFormedToken } from './token-crypto';
+
+export const TOKEN_LIMIT_MESSAGE = 'Maximum amount of tokens allowed per user exceeded.';
+
+export interface IssuedToken {
+  /** The raw token: returned to the client once, never stored. */
+  token: string;
+  expiry: Date | null;
+  row: AuthToken;
+}
+
+export interface TokenView {
+  id: number;
+  tokenKey: string;
+  name: string | null;
+  createdAt: Date;
+  expiry: Date | null;
+  lastUsedAt: Date | null;
+  current: boolean;
+}
+
+/** Knox semantics: issuing, authenticating, refreshing, listing and revoking tokens. */
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: AuthTokensRepository,
+    private readonly users: UsersRepository,
+  ) {}
+
+  /**
+   * Issues a token inside the caller's transaction. With a per-user limit the
+   * user's row is locked first, so parallel logins count tokens one at a time
+   * and can never leave more than the limit.
+   */
+  async issue(userId: number, name: string | null, manager: EntityManager): Promise<IssuedToken> {
+    const now = new Date();
+    const limit = this.config.auth.tokenLimitPerUser;
+    if (limit !== null) {
+      await this.users.lockForUpdate(userId, manager);
+      if ((await this.tokens.countUnexpired(userId, now, manager)) >= limit) {
+        throw new ApiException(HttpStatus.FORBIDDEN, TOKEN_LIMIT_MESSAGE);
+      }
+    }
+    const ttl = this.config.auth.tokenTtlMs;
+    const expiry = ttl === null ? null : new Date(now.getTime() + ttl);
+    const { token, digest, tokenKey } = generateToken(this.config.auth.tokenPrefix);
+    const row = await this.tokens.insert({ digest, tokenKey, userId, name, expiry }, manager);
+    return { token, expiry: row.expiry, row };
+  }
+
+  /**
+   * One indexed query (token joined to user). A token that cannot be ours is
+   * refused before any query; an expired one is deleted as it is presented.
+   */
+  async authenticate(rawToken: string): Promise<Principal> {
+    if (!isWellFormedToken(rawToken, this.config.auth.tokenPrefix)) throw unauthorized(AUTH_MESSAGES.invalidToken);
+    const found = await this.tokens.findByDigestWithUser(digestToken(rawToken));
+    if (!found) throw unauthorized(AUTH_MESSAGES.invalidToken);
+
+    const now = new Date();
+    if (found.expiry !== null && found.expiry.getTime() <= now.getTime()) {
+      await this.tokens.deleteById(found.id);
+      throw unauthorized(AUTH_MESSAGES.invalidToken);
+    }
+    if (!found.isActive) throw unauthorized(AUTH_MESSAGES.inactive);
+
+    await this.refreshIfDue(found.id, found.createdAt, found.expiry, found.lastUsedAt, now);
+    return { id: found.userId, username: found.username, email: found.email, tokenId: found.id };
+  }
+
+  /**
+   * Knox's auto-refresh plus our last-used stamp, both written only when they
+   * would move by more than the minimum refresh interval, so a busy token
+   * costs at most one extra write per interval.
+   */
+  private async refreshIfDue(id: number, createdAt: Date, expiry: Date | null, lastUsedAt: Date | null, now: Date): Promise<void> {
+    const { autoRefresh, tokenTtlMs, autoRefreshMaxTtlMs, minRefreshIntervalMs } = this.config.auth;
+    const changes: { expiry?: Date; lastUsedAt?: Date } = {};
+
+    if (autoRefresh && expiry !== null && tokenTtlMs !== null) {
+      let target = now.getTime() + tokenTtlMs;
+      if (autoRefreshMaxTtlMs !== null) target = Math.min(target, createdAt.getTime() + autoRefreshMaxTtlMs);
+      if (target - expiry.getTime() > minRefreshIntervalMs) changes.expiry = new Date(target);
+    }
+    if (lastUsedAt === null || now.getTime() - lastUsedAt.getTime() > minRefreshIntervalMs) changes.lastUsedAt = now;
+
+    if (changes.expiry || changes.lastUsedAt) {
+      try {
+        await this.tokens.touch(id, changes);
+      } catch (error) {
+        // Bookkeeping only: the request is already authenticated.
+        this.logger.warn(`could not record token use: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  async list(principal: Principal): Promise<TokenView[]> {
+    const rows = await this.tokens.listUnexpired(principal.id, new Date());
+    return rows.map((row) => ({
+      id: row.id,
+      tokenKey: row.tokenKey,
+      name: row.name,
+      createdAt: row.createdAt,
+      expiry: row.expiry,
+      lastUsedAt: row.lastUsedAt,
+      current: row.id === principal.tokenId,
+    }));
+  }
+
+  async revoke(principal: Principal, tokenId: number): Promise<void> {
+    if (!(await this.tokens.deleteOwned(principal.id, tokenId))) throw notFound();
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    await this.tokens.deleteOwned(principal.id, principal.tokenId);
+  }
+
+  async logoutAll(principal: Principal): Promise<number> {
+    return this.tokens.deleteAllOwned(principal.id);
+  }
+
+  revokeAllExcept(userId: number, keepTokenId: number, manager: EntityManager): Promise<number> {
+    return this.tokens.deleteAllOwnedExcept(userId, keepTokenId, manager);
+  }
+
+  pruneExpired(): Promise<number> {
+    return this.tokens.deleteExpired(new Date());
+  }
+}

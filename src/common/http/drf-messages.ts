@@ -1,0 +1,10 @@
+/** DRF's field error sentences, so clients written against DRF read the same text. */
+export const DRF = {
+  required: 'This field is required.',
+  blank: 'This field may not be blank.',
+  notAString: 'Not a valid string.',
+  invalidEmail: 'Enter a valid email address.',
+  maxLength: (max: number): string => `Ensure this field has no more than ${max} characters.`,
+  minLength: (min: number): string => `Ensure this field has at least ${min} characters.`,
+  notFound: 'Not found.',
+} as const;

@@ -1,0 +1,43 @@
+import { Controller, Get, HttpStatus } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { Public } from '../common/decorators/public.decorator';
+import { ApiException } from '../common/http/problem-details';
+import { ApiProblems } from '../common/openapi/problem.schema';
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
+  @ApiProblems([503, 'The database does not answer'])
+  async ready(): Promise<{ status: string; database: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.dataSource.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), READINESS_TIMEOUT_MS);
+        }),
+      ]);
+      return { status: 'ok', database: 'up' };
+    } catch {
+      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, 'The database is not reachable.', undefined, { 'Retry-After': '5' });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

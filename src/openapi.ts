@@ -1,0 +1,25 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetailsSchema } from './common/openapi/problem.schema';
+
+/** Swagger UI at /api/docs and the OpenAPI 3 document at /api/docs-json. */
+export function setupOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Leads API')
+    .setDescription(
+      'Users, knox-style tokens and owner-scoped leads. Authenticate with `Authorization: Token <token>` ' +
+        '(or `Bearer <token>`). Errors are RFC 9457 problem details with the DRF sentence in `detail`.',
+    )
+    .setVersion('1.0.0')
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Enter `Token <token>` (the word Token, a space, then the token)' },
+      'token',
+    )
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Login only' }, 'basic')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsSchema] });
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

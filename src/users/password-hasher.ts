@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import * as argon2 from 'argon2';
+
+/** OWASP's first argon2id recommendation: m=19 MiB, t=2, p=1. */
+export const ARGON2_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
+
+/**
+ * argon2id hashing. argon2 runs on libuv's thread pool, so hashing never
+ * blocks the event loop while other requests are served.
+ */
+@Injectable()
+export class PasswordHasher {
+  private dummyHash?: Promise<string>;
+
+  hash(password: string): Promise<string> {
+    return argon2.hash(password, ARGON2_OPTIONS);
+  }
+
+  async verify(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Burns the same time as a real verification, so that a login for a
+   * username that does not exist cannot be told apart by its answer time.
+   */
+  async verifyDummy(password: string): Promise<false> {
+    this.dummyHash ??= argon2.hash('leads-api dummy password for timing', ARGON2_OPTIONS);
+    await this.verify(await this.dummyHash, password);
+    return false;
+  }
+
+  needsRehash(hash: string): boolean {
+    try {
+      return argon2.needsRehash(hash, ARGON2_OPTIONS);
+    } catch {
+      return true;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 4096;
+const MAX_SIMILARITY = 0.7;
+
+/**
+ * Django's common-password list is 20,000 entries; zxcvbn-ts ships a
+ * maintained list of about 49,000, built once on first use.
+ */
+let commonPasswords: Set<string> | undefined;
+function isCommon(password: string): boolean {
+  commonPasswords ??= new Set(dictionary['passwords-common'].map((entry: string) => entry.toLowerCase()));
+  return commonPasswords.has(password.trim().toLowerCase());
+}
+
+/** Python's `difflib.SequenceMatcher.quick_ratio`, which Django's similarity check uses. */
+export function quickRatio(a: string, b: string): number {
+  const total = [...a].length + [...b].length;
+  if (total === 0) return 1;
+  const available = new Map<string, number>();
+  for (const char of b) available.set(char, (available.get(char) ?? 0) + 1);
+  let matches = 0;
+  for (const char of a) {
+    const left = available.get(char) ?? 0;
+    if (left > 0) {
+      matches++;
+      available.set(char, left - 1);
+    }
+  }
+  return (2 * matches) / total;
+}
+
+/** Django skips attribute parts far shorter than the password, as they cannot be "too similar". */
+function exceedsMaximumLengthRatio(password: string, value: string): boolean {
+  const passwordLength = [...password].length;
+  const valueLength = [...value].length;
+  return passwordLength >= 10 * valueLength && valueLength < (MAX_SIMILARITY / 2) * passwordLength;
+}
+
+function tooSimilar(password: string, attribute: string): boolean {
+  const lowerPassword = password.toLowerCase();
+  const value = attribute.toLowerCase();
+  const parts = [...value.split(/[^\p{L}\p{N}_]+/u), value];
+  return parts.some(
+    (part) =>
+      part.length > 0 &&
+      !exceedsMaximumLengthRatio(lowerPassword, part) &&
+      quickRatio(lowerPassword, part) >= MAX_SIMILARITY,
+  );
+}
+
+export interface PasswordOwner {
+  username?: string;
+  email?: string;
+}
+
+/**
+ * Django's four default validators, in Django's order and with its messages;
+ * every failing validator contributes its sentence.
+ */
+export function validatePassword(password: string, owner: PasswordOwner): string[] {
+  const messages: string[] = [];
+  const attributes: Array<[string | undefined, string]> = [
+    [owner.username, 'username'],
+    [owner.email, 'email address'],
+  ];
+  const similar = attributes.find(([value]) => value && tooSimilar(password, value));
+  if (similar) messages.push(`The password is too similar to the ${similar[1]}.`);
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    messages.push(`This password is too short. It must contain at least ${MIN_PASSWORD_LENGTH} characters.`);
+  }
+  if (isCommon(password)) messages.push('This password is too common.');
+  if (/^\p{Nd}+$/u.test(password)) messages.push('This password is entirely numeric.');
+  return messages;
+}

@@ -1,0 +1,41 @@
+import { createServer } from 'node:net';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { ADMIN_URL_ENV, createMigratedTemplate, databaseUrl, TEMPLATE_ENV } from './test-database';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * e2e tests run against a real PostgreSQL: TEST_DATABASE_URL when set,
+ * otherwise an embedded server started for this run and deleted after it.
+ * Migrations run once, into a template that each test file copies.
+ */
+export default async function globalSetup(): Promise<void> {
+  let adminUrl: string;
+  const external = process.env.TEST_DATABASE_URL;
+  if (external) {
+    adminUrl = external;
+  } else {
+    const parent = mkdtempSync(join(tmpdir(), 'leads-api-test-'));
+    // As root, PostgreSQL runs as the `postgres` user, which must reach the directory.
+    chmodSync(parent, 0o755);
+    const directory = join(parent, 'postgres');
+    const server = await startEmbeddedPostgres({ directory, port: await freePort(), database: 'postgres', persistent: false });
+    (globalThis as { __embeddedPostgres?: unknown }).__embeddedPostgres = server;
+    adminUrl = server.adminUrl;
+  }
+  const template = await createMigratedTemplate(adminUrl);
+  process.env[ADMIN_URL_ENV] = databaseUrl(adminUrl, new URL(adminUrl).pathname.slice(1) || 'postgres');
+  process.env[TEMPLATE_ENV] = template;
+}

@@ -1,0 +1,45 @@
+import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createApp } from '../../src/app.factory';
+import { JsonLogger } from '../../src/common/logging/json-logger';
+import { loadConfig } from '../../src/config/app-config';
+import { createDatabaseFromTemplate } from './test-database';
+
+export interface TestApp {
+  app: INestApplication;
+  /** supertest bound to the running server: real HTTP over loopback. */
+  http: () => TestAgent;
+  /** Direct SQL on this file's database, for arranging and checking rows. */
+  db: Pool;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application, built as main.ts builds it, listening on a random
+ * loopback port, over a fresh database of its own. `env` sets configuration
+ * exactly as environment variables would.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createDatabaseFromTemplate();
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, ...env });
+  const app = await createApp(config, database.url, new JsonLogger(config.logLevel));
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer();
+  const address = server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const db = new Pool({ connectionString: database.url, max: 3 });
+  return {
+    app,
+    http: () => request(baseUrl),
+    db,
+    baseUrl,
+    async close() {
+      await db.end();
+      await app.close();
+      await database.drop();
+    },
+  };
+}
