@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseDuration } from './duration';
 
 export interface AppConfig {
@@ -20,6 +22,36 @@ export interface AppConfig {
     tokenPrefix: string;
     pruneIntervalMs: number;
   };
+  throttle: {
+    /** Requests allowed per window; null = that limit is off. */
+    loginPerIp: number | null;
+    loginPerUsername: number | null;
+    registerPerIp: number | null;
+    windowMs: number;
+  };
+  /** Null: throttle counters live in this process's memory. */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  /** Express `trust proxy`: false, a hop count, or a list of trusted addresses/subnets. */
+  trustProxy: boolean | number | string;
+  http: {
+    bodyLimitBytes: number;
+    maxHeaderSize: number;
+    maxUrlLength: number;
+    /** Time to receive a whole request (slow-client protection). */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** Time a handler may take before the client gets a 503. */
+    handlerTimeoutMs: number;
+  };
+  databaseConnectTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
+  /** False in cluster workers: the primary has already migrated. */
+  databaseMigrate: boolean;
+  shutdownTimeoutMs: number;
+  /** 0 = no cluster (one process). */
+  clusterWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +131,34 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tokenLimitPerUser = int('AUTH_TOKEN_LIMIT_PER_USER', 0, 1, 1_000_000) || null;
   }
 
+  const optionalLimit = (name: string, fallback: number): number | null => {
+    const raw = read(name);
+    if (raw !== undefined && ['none', 'off'].includes(raw.toLowerCase())) return null;
+    return int(name, fallback, 1, 1_000_000);
+  };
+
+  const redisUrl = read('REDIS_URL') ?? null;
+  if (redisUrl !== null) {
+    try {
+      const url = new URL(redisUrl);
+      if (!['redis:', 'rediss:'].includes(url.protocol)) throw new Error('protocol');
+    } catch {
+      problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+    }
+  }
+
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'));
+  if (trustProxy === undefined) {
+    problems.push('TRUST_PROXY must be false, true, a hop count, or a comma-separated list of IP addresses/CIDR subnets (loopback, linklocal, uniquelocal allowed)');
+  }
+
+  const clusterRaw = read('NODE_CLUSTER_WORKERS');
+  let clusterWorkers = 0;
+  if (clusterRaw?.toLowerCase() === 'auto') clusterWorkers = availableParallelism();
+  else if (clusterRaw !== undefined) clusterWorkers = int('NODE_CLUSTER_WORKERS', 0, 0, 256);
+
+  const positive = (name: string, fallback: string): number => duration(name, fallback, false) ?? (parseDuration(fallback) as number);
+
   const config: AppConfig = {
     host: read('HOST') ?? '127.0.0.1',
     port: int('PORT', 3000, 0, 65535),
@@ -116,7 +176,36 @@ export function loadConfig(env: Env = process.env): AppConfig {
       tokenPrefix,
       pruneIntervalMs: duration('AUTH_TOKEN_PRUNE_INTERVAL', '1h', false) ?? 3_600_000,
     },
+    throttle: {
+      loginPerIp: optionalLimit('THROTTLE_LOGIN_PER_IP', 30),
+      loginPerUsername: optionalLimit('THROTTLE_LOGIN_PER_USERNAME', 10),
+      registerPerIp: optionalLimit('THROTTLE_REGISTER_PER_IP', 10),
+      windowMs: positive('THROTTLE_WINDOW', '60s'),
+    },
+    redisUrl,
+    redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'leads-api:',
+    trustProxy: trustProxy ?? false,
+    http: {
+      bodyLimitBytes: int('HTTP_BODY_LIMIT', 100 * 1024, 1024, 100 * 1024 * 1024),
+      maxHeaderSize: int('HTTP_MAX_HEADER_SIZE', 16 * 1024, 1024, 1024 * 1024),
+      maxUrlLength: int('HTTP_MAX_URL_LENGTH', 8 * 1024, 256, 1024 * 1024),
+      requestTimeoutMs: positive('HTTP_REQUEST_TIMEOUT', '30s'),
+      headersTimeoutMs: positive('HTTP_HEADERS_TIMEOUT', '20s'),
+      keepAliveTimeoutMs: positive('HTTP_KEEP_ALIVE_TIMEOUT', '5s'),
+      handlerTimeoutMs: positive('HTTP_HANDLER_TIMEOUT', '30s'),
+    },
+    databaseConnectTimeoutMs: positive('DATABASE_CONNECT_TIMEOUT', '5s'),
+    databaseStatementTimeoutMs: positive('DATABASE_STATEMENT_TIMEOUT', '15s'),
+    databaseMigrate: bool('DATABASE_MIGRATE', true),
+    shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT', '10s'),
+    clusterWorkers,
   };
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    problems.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
+  }
+  if (config.http.maxUrlLength >= config.http.maxHeaderSize) {
+    problems.push('HTTP_MAX_URL_LENGTH must be smaller than HTTP_MAX_HEADER_SIZE (the request line counts towards the header size)');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -131,4 +220,29 @@ export function maskDatabaseUrl(databaseUrl: string): string {
   } catch {
     return '<unparseable DATABASE_URL>';
   }
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Off by default: behind no proxy, X-Forwarded-For is whatever the client
+ * wrote, and trusting it would let anyone pick the IP the throttle counts.
+ * Returns undefined for a value Express would not understand.
+ */
+function parseTrustProxy(raw: string | undefined): boolean | number | string | undefined {
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw) <= 100 ? Number(raw) : undefined;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const valid = entries.every((entry) => {
+    if (PROXY_NAMES.has(entry)) return true;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    if (bits === undefined) return true;
+    return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  });
+  return valid ? entries.join(',') : undefined;
 }

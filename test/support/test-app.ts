@@ -18,13 +18,23 @@ export interface TestApp {
 }
 
 /**
+ * Every test talks from 127.0.0.1, so production login limits would turn a
+ * test's burst of logins into 429s. Throttle tests pass tight limits in `env`.
+ */
+export const GENEROUS_THROTTLES: Record<string, string> = {
+  THROTTLE_LOGIN_PER_IP: '1000000',
+  THROTTLE_LOGIN_PER_USERNAME: '1000000',
+  THROTTLE_REGISTER_PER_IP: '1000000',
+};
+
+/**
  * The real application, built as main.ts builds it, listening on a random
  * loopback port, over a fresh database of its own. `env` sets configuration
  * exactly as environment variables would.
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createDatabaseFromTemplate();
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, ...env });
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, ...GENEROUS_THROTTLES, ...env });
   const app = await createApp(config, database.url, new JsonLogger(config.logLevel));
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
