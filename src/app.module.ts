@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { LeadsModule } from './leads/leads.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -36,6 +37,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        LeadsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ApiValidationPipe },

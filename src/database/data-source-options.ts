@@ -1,11 +1,13 @@
 import { DataSourceOptions } from 'typeorm';
 import { AuthToken } from '../auth/auth-token.entity';
+import { Lead } from '../leads/lead.entity';
 import { User } from '../users/user.entity';
 import { CreateUsersAndAuthTokens1763856000000 } from './migrations/1763856000000-CreateUsersAndAuthTokens';
+import { CreateLeads1795392552154 } from './migrations/1795392552154-CreateLeads';
 
 /** Listed explicitly (no globs) so that ts-node, jest and the compiled build all see the same set. */
-export const ENTITIES = [User, AuthToken];
-export const MIGRATIONS = [CreateUsersAndAuthTokens1763856000000];
+export const ENTITIES = [User, AuthToken, Lead];
+export const MIGRATIONS = [CreateUsersAndAuthTokens1763856000000, CreateLeads1795392552154];
 
 /**
  * The one place that turns a connection string into TypeORM options: the app,
