@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
-import { join } from 'node:path';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/logging/json-logger';
-import { AppConfig, ConfigError, loadConfig, maskDatabaseUrl } from './config/app-config';
-import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './database/embedded-postgres';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { resolveDatabase } from './database/resolve-database';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -19,18 +18,7 @@ async function bootstrap(): Promise<void> {
   }
   const logger = new JsonLogger(config.logLevel);
 
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (databaseUrl === null) {
-    embedded = await startEmbeddedPostgres({
-      directory: join(config.dataDir, 'postgres'),
-      port: config.embeddedPostgresPort,
-      database: 'leads',
-      persistent: true,
-      onLog: (message) => logger.debug(message, 'EmbeddedPostgres'),
-    });
-    databaseUrl = embedded.url;
-  }
+  const database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
 
   let app: INestApplication | undefined;
   let stopping = false;
@@ -41,7 +29,7 @@ async function bootstrap(): Promise<void> {
     try {
       await app?.close();
     } finally {
-      await embedded?.stop();
+      await database.release();
     }
     process.exit(0);
   };
@@ -49,16 +37,15 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
-    app = await createApp(config, databaseUrl, logger);
+    app = await createApp(config, database.url, logger);
     await app.listen(config.port, config.host);
   } catch (error) {
     logger.error(error instanceof Error ? error : String(error), 'Main');
     await app?.close().catch(() => undefined);
-    await embedded?.stop();
+    await database.release();
     process.exit(1);
   }
-  const where = embedded ? `embedded PostgreSQL ${maskDatabaseUrl(databaseUrl)} (data in ${join(config.dataDir, 'postgres')})` : maskDatabaseUrl(databaseUrl);
-  logger.log(`Leads API listening on http://${config.host}:${config.port} using ${where}`, 'Main');
+  logger.log(`Leads API listening on http://${config.host}:${config.port} using ${database.description}`, 'Main');
 }
 
 void bootstrap();

@@ -90,6 +90,34 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
+/**
+ * The application database's URL on a server that another process already
+ * runs over `directory` (its postmaster.pid exists and it accepts our stored
+ * password), or null when none answers there.
+ */
+export async function attachToRunningEmbeddedPostgres(
+  options: Pick<EmbeddedPostgresOptions, 'directory' | 'port' | 'database'>,
+): Promise<string | null> {
+  const directory = resolve(options.directory);
+  if (!existsSync(join(directory, 'postmaster.pid'))) return null;
+  let password: string;
+  try {
+    password = (await readFile(`${directory}.password`, 'utf8')).trim();
+  } catch {
+    return null;
+  }
+  const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${options.database}`;
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+  } catch {
+    // A stale pid file after a crash, or another server on the port: start our own.
+    return null;
+  }
+  await client.end();
+  return url;
+}
+
 async function readPassword(file: string): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trim();
