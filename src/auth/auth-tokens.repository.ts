@@ -100,8 +100,8 @@ export class AuthTokensRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  async deleteAllOwned(userId: number): Promise<number> {
-    const result = await this.manager.delete(AuthToken, { userId });
+  async deleteAllOwned(userId: number, manager: EntityManager = this.manager): Promise<number> {
+    const result = await manager.delete(AuthToken, { userId });
     return result.affected ?? 0;
   }
 
