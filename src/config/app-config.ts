@@ -52,6 +52,12 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** 0 = no cluster (one process). */
   clusterWorkers: number;
+  /** Signs CSRF tokens; null = generated once and kept in `${dataDir}/secret-key`. */
+  secretKey: string | null;
+  /** Mark the session and CSRF cookies Secure even when a request did not arrive over HTTPS. */
+  cookieSecure: boolean;
+  /** Origins allowed to call with credentials (CORS) and trusted by the CSRF origin check; empty = CORS off. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -157,6 +163,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (clusterRaw?.toLowerCase() === 'auto') clusterWorkers = availableParallelism();
   else if (clusterRaw !== undefined) clusterWorkers = int('NODE_CLUSTER_WORKERS', 0, 0, 256);
 
+  const secretKey = read('SECRET_KEY') ?? null;
+  if (secretKey !== null && secretKey.length < MIN_SECRET_KEY_LENGTH) {
+    problems.push(`SECRET_KEY must be at least ${MIN_SECRET_KEY_LENGTH} characters (got ${secretKey.length}); unset it to have one generated in DATA_DIR/secret-key`);
+  }
+
+  const corsOrigins = (read('CORS_ORIGINS') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const badOrigins = corsOrigins.filter((entry) => parseOrigin(entry) === null);
+  if (badOrigins.length > 0) {
+    problems.push(`CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.com (got "${badOrigins.join('", "')}")`);
+  }
+
   const positive = (name: string, fallback: string): number => duration(name, fallback, false) ?? (parseDuration(fallback) as number);
 
   const config: AppConfig = {
@@ -199,6 +216,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseMigrate: bool('DATABASE_MIGRATE', true),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT', '10s'),
     clusterWorkers,
+    secretKey,
+    cookieSecure: bool('COOKIE_SECURE', false),
+    corsOrigins: corsOrigins.map((entry) => parseOrigin(entry) ?? entry),
   };
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     problems.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
@@ -219,6 +239,20 @@ export function maskDatabaseUrl(databaseUrl: string): string {
     return url.toString();
   } catch {
     return '<unparseable DATABASE_URL>';
+  }
+}
+
+export const MIN_SECRET_KEY_LENGTH = 32;
+
+/** `scheme://host[:port]` as browsers send it in `Origin`, or null for anything with a path, query or credentials. */
+export function parseOrigin(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.search || url.hash) return null;
+    if (url.pathname !== '/' || !/^[a-z]+:\/\/[^/]+\/?$/i.test(raw)) return null;
+    return url.origin;
+  } catch {
+    return null;
   }
 }
 
