@@ -9,10 +9,27 @@ const MAX_SIMILARITY = 0.7;
  * maintained list of about 49,000, built once on first use.
  */
 let commonPasswords: Set<string> | undefined;
-function isCommon(password: string): boolean {
+function commonPasswordSet(): Set<string> {
   commonPasswords ??= new Set(dictionary['passwords-common'].map((entry: string) => entry.toLowerCase()));
-  return commonPasswords.has(password.trim().toLowerCase());
+  return commonPasswords;
 }
+function isCommon(password: string): boolean {
+  return commonPasswordSet().has(password.trim().toLowerCase());
+}
+
+/** How many distinct passwords the common-password check knows (Django's list has 20,000). */
+export function commonPasswordCount(): number {
+  return commonPasswordSet().size;
+}
+
+/**
+ * Python's str.isdigit(), which Django's NumericPasswordValidator uses: every
+ * decimal digit (Nd) plus the characters Unicode gives Numeric_Type=Digit
+ * (superscripts, subscripts, circled digits...), which JavaScript has no
+ * property escape for.
+ */
+const ALL_DIGITS =
+  /^[\p{Nd}\u00B2\u00B3\u00B9\u1369-\u1371\u19DA\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247C\u2488-\u2490\u24EA\u24F5-\u24FD\u24FF\u2776-\u277E\u2780-\u2788\u278A-\u2792\u{10A40}-\u{10A43}\u{10E60}-\u{10E68}\u{11052}-\u{1105A}\u{1F100}-\u{1F10A}]+$/u;
 
 /** Python's `difflib.SequenceMatcher.quick_ratio`, which Django's similarity check uses. */
 export function quickRatio(a: string, b: string): number {
@@ -71,6 +88,6 @@ export function validatePassword(password: string, owner: PasswordOwner): string
     messages.push(`This password is too short. It must contain at least ${MIN_PASSWORD_LENGTH} characters.`);
   }
   if (isCommon(password)) messages.push('This password is too common.');
-  if (/^\p{Nd}+$/u.test(password)) messages.push('This password is entirely numeric.');
+  if (ALL_DIGITS.test(password)) messages.push('This password is entirely numeric.');
   return messages;
 }
