@@ -7,6 +7,7 @@ import { noStore, requestLogger } from './common/http/request-logger';
 import { JsonLogger } from './common/logging/json-logger';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './openapi';
+import { applyServerLimits, handlerTimeout, urlLengthLimit } from './server/http-limits';
 
 /**
  * Builds the HTTP application exactly as production runs it; main.ts and the
@@ -20,9 +21,13 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger =
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', config.trustProxy);
+  applyServerLimits(app.getHttpServer(), config.http);
   app.use(requestLogger(logger));
+  app.use(urlLengthLimit(config.http.maxUrlLength));
+  app.use(handlerTimeout(config.http.handlerTimeoutMs));
   app.use('/api', noStore);
-  app.use(...bodyParsers());
+  app.use(...bodyParsers(config.http.bodyLimitBytes));
   setupOpenApi(app);
   return app;
 }

@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { LeadsModule } from './leads/leads.module';
 import { UsersModule } from './users/users.module';
 
@@ -31,13 +32,14 @@ export class AppModule {
         ConfigModule.forRoot(config),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions(databaseUrl, config.databasePoolSize),
-          migrationsRun: true,
+          migrationsRun: config.databaseMigrate,
           retryAttempts: 0,
         }),
         UsersModule,
         AuthModule,
         HealthModule,
         LeadsModule,
+        ThrottlingModule.forRoot(config),
       ],
       providers: [
         { provide: APP_PIPE, useClass: ApiValidationPipe },

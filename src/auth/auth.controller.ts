@@ -6,6 +6,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { DRF } from '../common/http/drf-messages';
 import { FieldErrors, unauthorized, validationFailed } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
+import { ThrottleAuth } from '../throttling/auth-throttle.guard';
 import { IntIdPipe } from '../common/http/int-id.pipe';
 import { AuthService, parseBasicHeader, toPublicUser } from './auth.service';
 import type { PublicUser, TokenResponse } from './auth.service';
@@ -27,6 +28,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @ThrottleAuth('register')
   @Post('register')
   @ApiOperation({ summary: 'Create a user and return their first token' })
   @ApiConsumes(...BODY_TYPES)
@@ -37,6 +39,7 @@ export class AuthController {
   }
 
   @Public()
+  @ThrottleAuth('login')
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password (body or HTTP Basic) for a new token' })
