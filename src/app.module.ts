@@ -31,7 +31,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRoot({
-          ...buildDataSourceOptions(databaseUrl, config.databasePoolSize),
+          ...buildDataSourceOptions(databaseUrl, config.databasePoolSize, {
+            connectMs: config.databaseConnectTimeoutMs,
+            statementMs: config.databaseStatementTimeoutMs,
+          }),
           migrationsRun: config.databaseMigrate,
           retryAttempts: 0,
         }),

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSourceOptions } from 'typeorm';
 import { AuthToken } from '../auth/auth-token.entity';
 import { Lead } from '../leads/lead.entity';
@@ -9,11 +10,22 @@ import { CreateLeads1795392552154 } from './migrations/1795392552154-CreateLeads
 export const ENTITIES = [User, AuthToken, Lead];
 export const MIGRATIONS = [CreateUsersAndAuthTokens1763856000000, CreateLeads1795392552154];
 
+const poolLogger = new Logger('Database');
+
+export interface DatabaseTimeouts {
+  connectMs: number;
+  statementMs: number;
+}
+
 /**
  * The one place that turns a connection string into TypeORM options: the app,
  * the management CLI, the TypeORM CLI and the tests all build on it.
  */
-export function buildDataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
+export function buildDataSourceOptions(
+  databaseUrl: string,
+  poolSize = 10,
+  timeouts: DatabaseTimeouts = { connectMs: 5_000, statementMs: 15_000 },
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -24,11 +36,18 @@ export function buildDataSourceOptions(databaseUrl: string, poolSize = 10): Data
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    // An idle pooled connection dropped by the server (restart, failover) is
+    // reported here; without a handler it would crash the process.
+    poolErrorHandler: (error: Error) => poolLogger.warn(`idle database connection lost: ${error.message}`),
     extra: {
       max: poolSize,
-      connectionTimeoutMillis: 5_000,
-      // A stuck statement must not hold a pooled connection forever.
-      statement_timeout: 15_000,
+      // A request must fail over to 503 quickly, not hang, when the server is gone.
+      connectionTimeoutMillis: timeouts.connectMs,
+      // A stuck statement must not hold a pooled connection forever; the
+      // client-side timeout also covers a server that stopped answering at all.
+      statement_timeout: timeouts.statementMs,
+      query_timeout: timeouts.statementMs + 5_000,
+      keepAlive: true,
       application_name: 'leads-api',
     },
   };

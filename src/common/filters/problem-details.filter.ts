@@ -1,10 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable } from '../../database/database-unavailable';
 import { ApiException, problem, ProblemDetails } from '../http/problem-details';
-
-/** Connection-level failures: the database is unreachable, not our query wrong. */
-const DATABASE_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
 
 /**
  * Every error leaves as RFC 9457 problem details with the DRF sentence in
@@ -110,11 +107,4 @@ function asBodyParserError(exception: unknown): ProblemDetails | null {
     return problem(status, 'Malformed request.');
   }
   return null;
-}
-
-export function isDatabaseUnavailable(exception: unknown): boolean {
-  const error = (exception instanceof QueryFailedError ? exception.driverError : exception) as { code?: string; message?: string } | null;
-  if (!error || typeof error !== 'object') return false;
-  if (error.code && DATABASE_UNAVAILABLE_CODES.has(error.code)) return true;
-  return typeof error.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
 }
