@@ -33,7 +33,9 @@ export class UsersRepository {
     }
   }
 
-  findByUsernameWithHash(username: string): Promise<UserWithHash | null> {
+  async findByUsernameWithHash(username: string): Promise<UserWithHash | null> {
+    // PostgreSQL text cannot hold U+0000, so no stored username has one; asking would be a query error.
+    if (username.includes('\0')) return null;
     return this.users
       .createQueryBuilder('user')
       .select(['user.id', 'user.username', 'user.email', 'user.passwordHash', 'user.isActive'])

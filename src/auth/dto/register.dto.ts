@@ -36,7 +36,8 @@ export class RegisterDto {
   @TextField({ maxLength: 254, email: true, example: 'alice@example.com' })
   email: string;
 
-  @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password', example: 'correct-horse-battery-staple' })
+  // Listed first so that it is registered last: the field's own checks (required, blank, length) answer before Django's validators.
   @Validate(DjangoPasswordConstraint)
+  @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password', example: 'correct-horse-battery-staple' })
   password: string;
 }

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsEmail, IsNotEmpty, IsOptional, IsString, Matches, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
 import { DRF } from './drf-messages';
 
 export interface TextFieldOptions {
@@ -17,12 +17,20 @@ export interface TextFieldOptions {
   nullable?: boolean;
 }
 
+/** DRF tells a missing field ("required") from an explicit null ("may not be null"). */
+const present = IsDefined({ message: ({ value }: ValidationArguments) => (value === null ? DRF.notNull : DRF.required) });
+
 /**
- * A DRF-like text field: required / blank / type / length checks with DRF's
- * sentences, checked in that order and stopping at the first that fails.
+ * A DRF-like text field: required / null / type / blank / length / null-character
+ * checks with DRF's sentences, checked in that order and stopping at the
+ * first that fails. Length is counted in code points, as Django and
+ * PostgreSQL's varchar count it, and U+0000 is refused as DRF's CharField
+ * refuses it (PostgreSQL cannot store it, so it would otherwise be a 500).
  */
 export function TextField(options: TextFieldOptions): PropertyDecorator {
   const required = options.required ?? true;
+  // An optional field may be left out; only a nullable one may also be null.
+  const presence = required ? [present] : options.nullable ? [IsOptional()] : [ValidateIf((_object, value) => value !== undefined), present];
   const decorators: PropertyDecorator[] = [
     ApiProperty({
       type: String,
@@ -34,10 +42,23 @@ export function TextField(options: TextFieldOptions): PropertyDecorator {
       format: options.email ? 'email' : options.format,
       nullable: options.nullable,
     }),
-    required ? IsDefined({ message: DRF.required }) : IsOptional(),
+    ...presence,
     IsString({ message: DRF.notAString }),
     IsNotEmpty({ message: DRF.blank }),
-    MaxLength(options.maxLength, { message: DRF.maxLength(options.maxLength) }),
+    ValidateBy({
+      name: 'maxCodePoints',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || [...value].length <= options.maxLength,
+        defaultMessage: () => DRF.maxLength(options.maxLength),
+      },
+    }),
+    ValidateBy({
+      name: 'noNullCharacters',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !value.includes('\0'),
+        defaultMessage: () => DRF.nullCharacters,
+      },
+    }),
   ];
   if (options.nullable) decorators.push(ValidateIf((_object, value) => value !== null));
   if (options.trim ?? true) {
