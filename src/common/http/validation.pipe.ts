@@ -32,6 +32,15 @@ export class ApiValidationPipe extends ValidationPipe {
     }
     return super.transform(value, metadata);
   }
+
+  /**
+   * Path parameters reach their own pipes (IntIdPipe) exactly as sent: the
+   * default `+value` conversion would turn ids like `0x10` or `1e1` into
+   * numbers that then look valid.
+   */
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
 }
 
 function isPrimitiveType(metatype: unknown): boolean {
