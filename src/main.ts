@@ -1,9 +1,12 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/logging/json-logger';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { resolveDatabase } from './database/resolve-database';
+import { runClusterPrimary } from './server/cluster-primary';
+import { installGracefulShutdown } from './server/graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -17,24 +20,18 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = new JsonLogger(config.logLevel);
+  // A stray rejection in background work must not take every request down with it.
+  process.on('unhandledRejection', (reason) => logger.error(reason instanceof Error ? reason : String(reason), 'Process'));
+
+  if (config.clusterWorkers > 0 && cluster.isPrimary) {
+    await runClusterPrimary(config, logger);
+    return;
+  }
 
   const database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
 
   let app: INestApplication | undefined;
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`received ${signal}, shutting down`, 'Main');
-    try {
-      await app?.close();
-    } finally {
-      await database.release();
-    }
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  installGracefulShutdown({ app: () => app, release: () => database.release(), timeoutMs: config.shutdownTimeoutMs, logger });
 
   try {
     app = await createApp(config, database.url, logger);

@@ -86,7 +86,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `${base}/${options.database}`,
     adminUrl,
-    stop: () => server.stop(),
+    stop: async () => {
+      // The package waits for an 'exit' event; a server that already died
+      // (crashed, killed) has none left to send, and the wait would never end.
+      const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }
 
