@@ -6,6 +6,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { DRF } from '../common/http/drf-messages';
 import { FieldErrors, unauthorized, validationFailed } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
+import { BrowserLogin, BrowserLogout } from '../sessions/browser-session.decorators';
 import { ThrottleAuth } from '../throttling/auth-throttle.guard';
 import { IntIdPipe } from '../common/http/int-id.pipe';
 import { AuthService, parseBasicHeader, toPublicUser } from './auth.service';
@@ -30,6 +31,7 @@ export class AuthController {
   @Public()
   @ThrottleAuth('register')
   @Post('register')
+  @BrowserLogin()
   @ApiOperation({ summary: 'Create a user and return their first token' })
   @ApiConsumes(...BODY_TYPES)
   @ApiCreatedResponse({ type: TokenResponseDto })
@@ -41,6 +43,7 @@ export class AuthController {
   @Public()
   @ThrottleAuth('login')
   @Post('login')
+  @BrowserLogin()
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password (body or HTTP Basic) for a new token' })
   @ApiConsumes(...BODY_TYPES)
@@ -72,6 +75,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @BrowserLogout()
   @HttpCode(204)
   @ApiSecurity('token')
   @ApiOperation({ summary: 'Revoke the token used for this request' })
@@ -82,6 +86,7 @@ export class AuthController {
   }
 
   @Post('logoutall')
+  @BrowserLogout()
   @HttpCode(204)
   @ApiSecurity('token')
   @ApiOperation({ summary: "Revoke all of the user's tokens" })

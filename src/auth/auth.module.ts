@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -11,7 +12,7 @@ import { TokenStrategy } from './token.strategy';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule],
+  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
   controllers: [AuthController],
   providers: [AuthService, AuthTokensRepository, TokensService, TokenStrategy, TokenPruner],
   exports: [TokensService],

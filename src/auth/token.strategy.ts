@@ -5,6 +5,7 @@ import type { StrategyCreated } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { unauthorized } from '../common/http/problem-details';
+import { BrowserSessions } from '../sessions/browser-sessions.service';
 import { AUTH_MESSAGES, parseAuthorizationHeader } from './authorization-header';
 import { TokensService } from './tokens.service';
 
@@ -15,11 +16,15 @@ type Verify = (token: string, done: (error: unknown, user?: Principal | false) =
 /**
  * passport-http-bearer's strategy taught knox's header: `Token` as well as
  * `Bearer`, and DRF's exact sentence for each malformed header. Tokens are
- * read from the header only, never from the query string or the body.
+ * read from the header only, never from the query string or the body; with
+ * no Authorization header at all, the browser session cookie is tried.
  */
 @Injectable()
 export class TokenStrategy extends PassportStrategy(BearerStrategy, TOKEN_STRATEGY) {
-  constructor(private readonly tokens: TokensService) {
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly sessions: BrowserSessions,
+  ) {
     super();
   }
 
@@ -27,7 +32,21 @@ export class TokenStrategy extends PassportStrategy(BearerStrategy, TOKEN_STRATE
     return this.tokens.authenticate(token);
   }
 
+  /** Only when there is no Authorization header: a request that has one is judged by the header alone. */
+  fromSessionCookie(request: Request): Promise<Principal> | undefined {
+    if (request.headers.authorization !== undefined || this.sessions.sessionTokenOf(request) === undefined) return undefined;
+    return this.sessions.authenticate(request, (token) => this.tokens.authenticate(token));
+  }
+
   override authenticate(this: StrategyCreated<TokenStrategy>, request: Request): void {
+    const session = this.fromSessionCookie(request);
+    if (session) {
+      session.then(
+        (user) => this.success(user),
+        (error: Error) => this.error(error),
+      );
+      return;
+    }
     const credential = parseAuthorizationHeader(request.headers.authorization);
     if (credential.kind === 'none') return this.error(unauthorized(AUTH_MESSAGES.notProvided));
     if (credential.kind === 'invalid') return this.error(unauthorized(credential.detail));
