@@ -1,0 +1,79 @@
+import { PageParams, parsePageParams, queryParam } from '../common/http/pagination';
+import { FieldErrors, validationFailed } from '../common/http/problem-details';
+
+/** The JSON names clients may sort by, mapped to their columns: nothing else ever reaches ORDER BY. */
+export const ORDERING_COLUMNS = {
+  id: 'id',
+  name: 'name',
+  email: 'email',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+} as const;
+
+export type OrderingField = keyof typeof ORDERING_COLUMNS;
+
+export interface OrderTerm {
+  field: OrderingField;
+  descending: boolean;
+}
+
+export interface LeadListQuery extends PageParams {
+  /** Trimmed, null characters removed (as DRF's SearchFilter does); null = no filter. */
+  search: string | null;
+  /** Always ends with a unique key, so that the order is total and pages never overlap. */
+  ordering: OrderTerm[];
+}
+
+export const DEFAULT_ORDERING = '-createdAt';
+
+const isOrderingField = (name: string): name is OrderingField => Object.prototype.hasOwnProperty.call(ORDERING_COLUMNS, name);
+
+function orderingError(term: string): string {
+  const shown = term.length > 40 ? `${term.slice(0, 40)}…` : term;
+  return `"${shown}" is not a valid ordering. Choose from ${Object.keys(ORDERING_COLUMNS).join(', ')}, each optionally prefixed with "-".`;
+}
+
+/**
+ * `ordering` as DRF's OrderingFilter reads it (comma-separated, `-` for
+ * descending), except that an unknown field is an error rather than ignored.
+ * `id` is appended as the final tie-breaker, in the direction of the last
+ * listed field, unless the client already listed it.
+ */
+export function parseOrdering(raw: string | undefined, errors: FieldErrors): OrderTerm[] {
+  const terms: OrderTerm[] = [];
+  const problems: string[] = [];
+  for (const part of (raw ?? DEFAULT_ORDERING).split(',')) {
+    const term = part.trim();
+    if (term === '') continue;
+    const descending = term.startsWith('-');
+    const field = descending ? term.slice(1) : term;
+    if (isOrderingField(field)) terms.push({ field, descending });
+    else problems.push(orderingError(term));
+  }
+  if (problems.length > 0) {
+    errors.ordering = problems;
+    return [];
+  }
+  if (terms.length === 0) return parseOrdering(DEFAULT_ORDERING, errors);
+  if (!terms.some((term) => term.field === 'id')) {
+    terms.push({ field: 'id', descending: terms[terms.length - 1].descending });
+  }
+  return terms;
+}
+
+/** Reads the list query, reporting every bad parameter at once. Unknown parameters are ignored, as in DRF. */
+export function parseLeadListQuery(query: Record<string, unknown>): LeadListQuery {
+  const errors: FieldErrors = {};
+  const page = parsePageParams(query, errors);
+
+  const rawSearch = queryParam(query, 'search');
+  if (typeof rawSearch === 'object') errors.search = ['Not a valid string.'];
+  const search = typeof rawSearch === 'string' ? rawSearch.replaceAll('\0', '').trim() : '';
+
+  const rawOrdering = queryParam(query, 'ordering');
+  if (typeof rawOrdering === 'object') errors.ordering = ['Not a valid string.'];
+  const ordering = parseOrdering(typeof rawOrdering === 'string' ? rawOrdering : undefined, errors);
+
+  if (Object.keys(errors).length > 0) throw validationFailed(errors);
+  return { ...page, search: search === '' ? null : search, ordering };
+}

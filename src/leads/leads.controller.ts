@@ -1,0 +1,131 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Type } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request } from 'express';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import type { Principal } from '../common/decorators/current-user.decorator';
+import { IntIdPipe } from '../common/http/int-id.pipe';
+import { DEFAULT_LIMIT, MAX_LIMIT, Page, toPage } from '../common/http/pagination';
+import { ApiValidationPipe } from '../common/http/validation.pipe';
+import { ApiProblems } from '../common/openapi/problem.schema';
+import { CreateLeadDto } from './dto/create-lead.dto';
+import { LeadPageResponse, LeadResponse } from './dto/lead-response.dto';
+import { UpdateLeadDto } from './dto/update-lead.dto';
+import { DEFAULT_ORDERING, ORDERING_COLUMNS, parseLeadListQuery } from './lead-list-query';
+import type { LeadView } from './lead.mapper';
+import { LeadsService } from './leads.service';
+
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+const ID_PARAM = ApiParam({ name: 'id', type: 'integer', description: 'Lead id; a non-integer or out-of-range id is 404' });
+
+@ApiTags('leads')
+@ApiSecurity('token')
+@ApiProblems(401, 503)
+@Controller('api/leads')
+export class LeadsController {
+  private readonly validation = new ApiValidationPipe();
+
+  constructor(private readonly leads: LeadsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "A page of the caller's leads", description: 'Pages never overlap: `id` always breaks ties.' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({
+    name: 'search',
+    required: false,
+    schema: { type: 'string' },
+    description: 'Case-insensitive substring of name, email or message (the whole value, trimmed; `%` and `_` match themselves)',
+  })
+  @ApiQuery({
+    name: 'ordering',
+    required: false,
+    schema: { type: 'string', default: DEFAULT_ORDERING, example: 'name,-createdAt' },
+    description:
+      `Comma-separated fields from ${Object.keys(ORDERING_COLUMNS).join(', ')}, each optionally prefixed with \`-\` (descending). ` +
+      '`id` is appended as the last tie-breaker, in the direction of the last field, unless listed.',
+  })
+  @ApiOkResponse({ type: LeadPageResponse })
+  @ApiProblems([400, 'A bad `limit`, `offset` or `ordering`: `errors` names each parameter'])
+  async list(@CurrentUser() principal: Principal, @Query() query: Record<string, unknown>, @Req() request: Request): Promise<Page<LeadView>> {
+    const params = parseLeadListQuery(query);
+    const { count, results } = await this.leads.list(principal.id, params);
+    return toPage(request, params, count, results);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a lead owned by the caller' })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiCreatedResponse({ type: LeadResponse })
+  @ApiProblems(400, [409, 'lead with this email already exists.'], 413, 415)
+  create(@CurrentUser() principal: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
+    return this.leads.create(principal.id, dto);
+  }
+
+  @Get(':id')
+  @ID_PARAM
+  @ApiOperation({ summary: "One of the caller's leads" })
+  @ApiOkResponse({ type: LeadResponse })
+  @ApiProblems([404, 'Not found. (also for another user’s lead)'])
+  get(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<LeadView> {
+    return this.leads.get(principal.id, id);
+  }
+
+  @Put(':id')
+  @ID_PARAM
+  @ApiOperation({ summary: 'Replace a lead: name, email and message are all required' })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiBody({ type: CreateLeadDto })
+  @ApiOkResponse({ type: LeadResponse })
+  @ApiProblems(400, [404, 'Not found. (also for another user’s lead)'], [409, 'lead with this email already exists.'], 413, 415)
+  async replace(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
+    const dto = await this.validBody(CreateLeadDto, body, principal.id, id);
+    return this.leads.update(principal.id, id, dto);
+  }
+
+  @Patch(':id')
+  @ID_PARAM
+  @ApiOperation({ summary: 'Update some fields of a lead' })
+  @ApiConsumes(...BODY_TYPES)
+  @ApiBody({ type: UpdateLeadDto })
+  @ApiOkResponse({ type: LeadResponse })
+  @ApiProblems(400, [404, 'Not found. (also for another user’s lead)'], [409, 'lead with this email already exists.'], 413, 415)
+  async update(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
+    const dto = await this.validBody(UpdateLeadDto, body, principal.id, id);
+    return this.leads.update(principal.id, id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ID_PARAM
+  @ApiOperation({ summary: 'Delete a lead' })
+  @ApiNoContentResponse()
+  @ApiProblems([404, 'Not found. (also for another user’s lead)'])
+  async remove(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<void> {
+    await this.leads.remove(principal.id, id);
+  }
+
+  /**
+   * Validates a PUT/PATCH body as the global pipe would, but in DRF's order:
+   * a missing or foreign lead is 404 even when the body is also invalid.
+   * The lookup only happens on the invalid path, so a valid update stays one query.
+   */
+  private async validBody<T extends object>(dto: Type<T>, body: unknown, ownerId: number, id: number): Promise<T> {
+    try {
+      return (await this.validation.transform(body, { type: 'body', metatype: dto })) as T;
+    } catch (error) {
+      await this.leads.assertExists(ownerId, id);
+      throw error;
+    }
+  }
+}

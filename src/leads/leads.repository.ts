@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { uniqueViolation } from '../database/postgres-errors';
+import { Lead } from './lead.entity';
+import { LeadListQuery, ORDERING_COLUMNS } from './lead-list-query';
+
+export type LeadFields = Pick<Lead, 'name' | 'email' | 'message'>;
+
+export const LEAD_EMAIL_UNIQUE_INDEX = 'leads_owner_id_email_lower_key';
+
+/** The owner already has a lead with this email (any case). */
+export class DuplicateLeadEmailError extends Error {}
+
+/** The owner's user row vanished between authentication and the insert. */
+export class LeadOwnerGoneError extends Error {}
+
+interface LeadRow {
+  id: number;
+  name: string;
+  email: string;
+  message: string;
+  owner_id: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
+/** Fixed order and names: only these keys of a change ever become SET clauses. */
+const WRITABLE: ReadonlyArray<keyof LeadFields> = ['name', 'email', 'message'];
+
+function toLead(row: LeadRow): Lead {
+  const lead = new Lead();
+  lead.id = row.id;
+  lead.name = row.name;
+  lead.email = row.email;
+  lead.message = row.message;
+  lead.ownerId = row.owner_id;
+  lead.createdAt = row.created_at;
+  lead.updatedAt = row.updated_at;
+  return lead;
+}
+
+/** `%`, `_` and `\` typed by a user match themselves, not any character. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
+export interface ListStatements {
+  rows: { sql: string; parameters: unknown[] };
+  count: { sql: string; parameters: unknown[] };
+}
+
+/**
+ * The two statements behind one page. Both start from `owner_id = $1`, so
+ * PostgreSQL reads only the owner's rows through an owner-first index however
+ * many leads other owners hold; the default order (created_at DESC, id DESC)
+ * is read straight off leads_owner_id_created_at_idx.
+ */
+export function listStatements(ownerId: number, query: LeadListQuery): ListStatements {
+  const parameters: unknown[] = [ownerId];
+  let where = 'owner_id = $1';
+  if (query.search !== null) {
+    parameters.push(`%${escapeLike(query.search)}%`);
+    where += ` AND (name ILIKE $2 ESCAPE '\\' OR email ILIKE $2 ESCAPE '\\' OR message ILIKE $2 ESCAPE '\\')`;
+  }
+  const orderBy = query.ordering
+    .map((term) => `${ORDERING_COLUMNS[term.field]} ${term.descending ? 'DESC' : 'ASC'}`)
+    .join(', ');
+  const n = parameters.length;
+  return {
+    rows: {
+      sql: `SELECT ${COLUMNS} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      parameters: [...parameters, query.limit, query.offset],
+    },
+    count: { sql: `SELECT count(*)::int AS count FROM leads WHERE ${where}`, parameters },
+  };
+}
+
+/**
+ * Every method takes the owner first and puts it in the WHERE clause, so no
+ * query can reach another owner's leads; missing and not-owned look the same.
+ */
+@Injectable()
+export class LeadsRepository {
+  constructor(@InjectRepository(Lead) private readonly leads: Repository<Lead>) {}
+
+  async findOwned(ownerId: number, id: number): Promise<Lead | null> {
+    const rows: LeadRow[] = await this.leads.query(`SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [ownerId, id]);
+    return rows[0] ? toLead(rows[0]) : null;
+  }
+
+  async existsOwned(ownerId: number, id: number): Promise<boolean> {
+    const rows: unknown[] = await this.leads.query('SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2', [ownerId, id]);
+    return rows.length > 0;
+  }
+
+  async listOwned(ownerId: number, query: LeadListQuery): Promise<{ count: number; leads: Lead[] }> {
+    const statements = listStatements(ownerId, query);
+    const rows: LeadRow[] = await this.leads.query(statements.rows.sql, statements.rows.parameters);
+    // A short, non-empty page is the last one, so it already tells the total:
+    // most owners' lists then cost a single query.
+    if (rows.length > 0 && rows.length < query.limit) return { count: query.offset + rows.length, leads: rows.map(toLead) };
+    if (rows.length === 0 && query.offset === 0) return { count: 0, leads: [] };
+    const counted: Array<{ count: number }> = await this.leads.query(statements.count.sql, statements.count.parameters);
+    return { count: counted[0].count, leads: rows.map(toLead) };
+  }
+
+  /** Relies on the unique index on (owner_id, lower(email)): concurrent duplicates cannot both land. */
+  async createOwned(ownerId: number, fields: LeadFields): Promise<Lead> {
+    const rows: LeadRow[] = await this.write(
+      `INSERT INTO leads (owner_id, name, email, message) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+      [ownerId, fields.name, fields.email, fields.message],
+    );
+    return toLead(rows[0]);
+  }
+
+  /** Sets the given fields (all, for PUT; some, for PATCH) and always `updated_at`. Null when not the owner's. */
+  async updateOwned(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<Lead | null> {
+    const parameters: unknown[] = [ownerId, id];
+    const assignments = ['updated_at = now()'];
+    for (const key of WRITABLE) {
+      if (fields[key] === undefined) continue;
+      parameters.push(fields[key]);
+      assignments.push(`${key} = $${parameters.length}`);
+    }
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows] = (await this.write(
+      `UPDATE leads SET ${assignments.join(', ')} WHERE owner_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      parameters,
+    )) as [LeadRow[], number];
+    return rows[0] ? toLead(rows[0]) : null;
+  }
+
+  async deleteOwned(ownerId: number, id: number): Promise<boolean> {
+    const [, affected] = (await this.leads.query('DELETE FROM leads WHERE owner_id = $1 AND id = $2', [ownerId, id])) as [unknown[], number];
+    return affected > 0;
+  }
+
+  private async write<T>(sql: string, parameters: unknown[]): Promise<T> {
+    try {
+      return (await this.leads.query(sql, parameters)) as T;
+    } catch (error) {
+      if (uniqueViolation(error) === LEAD_EMAIL_UNIQUE_INDEX) throw new DuplicateLeadEmailError();
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503') throw new LeadOwnerGoneError();
+      throw error;
+    }
+  }
+}

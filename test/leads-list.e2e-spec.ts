@@ -1,0 +1,234 @@
+import type { Response } from 'supertest';
+import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
+import { createLead, LeadBody } from './support/leads';
+import { createTestApp, TestApp } from './support/test-app';
+
+interface Row {
+  id: number;
+  name: string;
+  email: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const FIELDS: Record<string, (row: Row) => number | string> = {
+  id: (row) => row.id,
+  name: (row) => row.name,
+  email: (row) => row.email,
+  createdAt: (row) => row.created_at.getTime(),
+  updatedAt: (row) => row.updated_at.getTime(),
+};
+
+/** The documented order, computed here independently of the SQL: id last, in the direction of the last field. */
+function expectedOrder(rows: Row[], ordering: string): number[] {
+  const terms = ordering.split(',').map((term) => ({ field: term.replace(/^-/, ''), sign: term.startsWith('-') ? -1 : 1 }));
+  if (!terms.some((term) => term.field === 'id')) terms.push({ field: 'id', sign: terms[terms.length - 1].sign });
+  return [...rows]
+    .sort((a, b) => {
+      for (const { field, sign } of terms) {
+        const [x, y] = [FIELDS[field](a), FIELDS[field](b)];
+        if (x !== y) return (x < y ? -1 : 1) * sign;
+      }
+      return 0;
+    })
+    .map((row) => row.id);
+}
+
+describe('leads: listing', () => {
+  let t: TestApp;
+  let pager: RegisteredUser;
+  let searcher: RegisteredUser;
+  let other: RegisteredUser;
+  let rows: Row[];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    [pager, searcher, other] = [await registerUser(t), await registerUser(t), await registerUser(t)];
+    // 55 leads with many ties: 5 distinct names, 7 distinct creation times, 4 distinct update times.
+    await t.db.query(
+      `INSERT INTO leads (owner_id, name, email, message, created_at, updated_at)
+       SELECT $1, 'name-' || (i % 5), 'lead' || lpad(i::text, 3, '0') || '@example.com', 'message ' || i,
+              timestamptz '2026-01-01 00:00:00Z' + (i % 7) * interval '1 minute',
+              timestamptz '2026-02-01 00:00:00Z' + (i % 4) * interval '1 minute'
+         FROM generate_series(1, 55) AS i`,
+      [pager.id],
+    );
+    await t.db.query(
+      `INSERT INTO leads (owner_id, name, email, message)
+       SELECT $1, 'name-' || (i % 5), 'lead' || lpad(i::text, 3, '0') || '@example.com', 'message ' || i FROM generate_series(1, 30) AS i`,
+      [other.id],
+    );
+    rows = (await t.db.query('SELECT id, name, email, created_at, updated_at FROM leads WHERE owner_id = $1', [pager.id])).rows;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const list = (user: RegisteredUser, query: string) => t.http().get(`/api/leads${query}`).set(...tokenHeader(user.token));
+
+  /** Follows `next` from the first page to the last, checking the envelope of every page. */
+  async function pageThrough(user: RegisteredUser, firstQuery: string): Promise<LeadBody[]> {
+    const seen: LeadBody[] = [];
+    let url: string | null = `${t.baseUrl}/api/leads${firstQuery}`;
+    let pages = 0;
+    while (url) {
+      expect(url.startsWith(`${t.baseUrl}/api/leads`)).toBe(true);
+      const response: Response = await list(user, url.slice(`${t.baseUrl}/api/leads`.length)).expect(200);
+      expect(Object.keys(response.body).sort()).toEqual(['count', 'next', 'previous', 'results']);
+      if (pages === 0) expect(response.body.previous).toBeNull();
+      else expect(new URL(response.body.previous).searchParams.get('limit')).toBe(new URLSearchParams(firstQuery).get('limit'));
+      seen.push(...response.body.results);
+      url = response.body.next;
+      pages++;
+      if (pages > 10) throw new Error('too many pages');
+    }
+    return seen;
+  }
+
+  it('returns an empty page for a user without leads', async () => {
+    const response = await list(await registerUser(t), '').expect(200);
+    expect(response.body).toEqual({ count: 0, next: null, previous: null, results: [] });
+  });
+
+  it('defaults to 20 leads, newest first, with absolute next/previous links', async () => {
+    const response = await list(pager, '').expect(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body.count).toBe(55);
+    expect(response.body.results).toHaveLength(20);
+    expect(response.body.results.map((lead: LeadBody) => lead.id)).toEqual(expectedOrder(rows, '-createdAt').slice(0, 20));
+    expect(response.body.next).toBe(`${t.baseUrl}/api/leads?limit=20&offset=20`);
+    expect(response.body.previous).toBeNull();
+    for (const lead of response.body.results) expect(lead.owner).toBe(pager.id);
+  });
+
+  it.each(['-createdAt', 'createdAt', 'name', '-name', 'name,-createdAt', '-updatedAt,name', 'updatedAt,-name', 'email', '-id', 'id', 'name,-id', '-name,id,createdAt'])(
+    'pages through 55 leads ordered by %s, each exactly once, in order',
+    async (ordering) => {
+      const seen = await pageThrough(pager, `?limit=20&ordering=${encodeURIComponent(ordering)}`);
+      const ids = seen.map((lead) => lead.id);
+      expect(new Set(ids).size).toBe(55);
+      expect(ids).toEqual(expectedOrder(rows, ordering));
+    },
+  );
+
+  it('tolerates spaces and empty parts in ordering, and an empty ordering is the default', async () => {
+    const spaced = await list(pager, '?limit=100&ordering=%20name%20,,-email').expect(200);
+    expect(spaced.body.results.map((lead: LeadBody) => lead.id)).toEqual(expectedOrder(rows, 'name,-email'));
+    const empty = await list(pager, '?limit=100&ordering=').expect(200);
+    expect(empty.body.results.map((lead: LeadBody) => lead.id)).toEqual(expectedOrder(rows, '-createdAt'));
+  });
+
+  it('links keep the other parameters and drop a zero offset', async () => {
+    const response = await list(pager, '?ordering=name&limit=10&offset=20&unknown=kept').expect(200);
+    const next = new URL(response.body.next);
+    const previous = new URL(response.body.previous);
+    expect(Object.fromEntries(next.searchParams)).toEqual({ ordering: 'name', limit: '10', offset: '30', unknown: 'kept' });
+    expect(Object.fromEntries(previous.searchParams)).toEqual({ ordering: 'name', limit: '10', offset: '10', unknown: 'kept' });
+    const second = await list(pager, '/?limit=10&offset=10').expect(200);
+    expect(second.body.previous).toBe(`${t.baseUrl}/api/leads/?limit=10`);
+    expect(second.body.next).toBe(`${t.baseUrl}/api/leads/?limit=10&offset=20`);
+  });
+
+  it('answers past the end with an empty page that links back', async () => {
+    const response = await list(pager, '?limit=20&offset=60').expect(200);
+    expect(response.body).toMatchObject({ count: 55, next: null, results: [] });
+    expect(new URL(response.body.previous).searchParams.get('offset')).toBe('40');
+    const last = await list(pager, '?limit=20&offset=40').expect(200);
+    expect(last.body.results).toHaveLength(15);
+    expect(last.body.next).toBeNull();
+  });
+
+  it('reads the last of a repeated parameter and ignores unknown ones, as Django does', async () => {
+    const response = await list(pager, '?limit=5&limit=7&page=3&format=xml').expect(200);
+    expect(response.body.results).toHaveLength(7);
+  });
+
+  it('treats empty limit and offset as absent', async () => {
+    const response = await list(pager, '?limit=&offset=').expect(200);
+    expect(response.body.results).toHaveLength(20);
+  });
+
+  describe('search', () => {
+    let leads: Record<string, LeadBody>;
+    beforeAll(async () => {
+      leads = {
+        byName: await createLead(t, searcher, { name: 'Alpha Centauri', email: 'one@example.com', message: 'first' }),
+        byEmail: await createLead(t, searcher, { name: 'Second', email: 'ALPHA@example.org', message: 'second' }),
+        byMessage: await createLead(t, searcher, { name: 'Third', email: 'three@example.com', message: 'Talked about alphabets' }),
+        none: await createLead(t, searcher, { name: 'Fourth', email: 'four@example.com', message: 'nothing to see' }),
+        percent: await createLead(t, searcher, { name: '100% sure', email: 'pct@example.com', message: 'm' }),
+        underscore: await createLead(t, searcher, { name: 'snake_case', email: 'snake@example.com', message: 'm' }),
+        backslash: await createLead(t, searcher, { name: 'back\\slash', email: 'bs@example.com', message: 'm' }),
+      };
+      await createLead(t, other, { name: 'Alpha of another owner', email: 'alpha-other@example.com', message: 'alpha' });
+    });
+
+    const ids = (response: { body: { results: LeadBody[] } }) => response.body.results.map((lead) => lead.id).sort((a, b) => a - b);
+    const idsOf = (...names: string[]) => names.map((name) => leads[name].id).sort((a, b) => a - b);
+
+    it('matches a case-insensitive substring of name, email or message, of the caller only', async () => {
+      const response = await list(searcher, '?search=ALPHA').expect(200);
+      expect(response.body.count).toBe(3);
+      expect(ids(response)).toEqual(idsOf('byName', 'byEmail', 'byMessage'));
+      for (const lead of response.body.results) expect(lead.owner).toBe(searcher.id);
+    });
+
+    it('treats % _ and \\ as literal characters', async () => {
+      expect(ids(await list(searcher, `?search=${encodeURIComponent('%')}`).expect(200))).toEqual(idsOf('percent'));
+      expect(ids(await list(searcher, '?search=_').expect(200))).toEqual(idsOf('underscore'));
+      expect(ids(await list(searcher, `?search=${encodeURIComponent('\\')}`).expect(200))).toEqual(idsOf('backslash'));
+      expect(ids(await list(searcher, `?search=${encodeURIComponent('0%s')}`).expect(200))).toEqual([]);
+    });
+
+    it('trims the term; a blank search lists everything', async () => {
+      expect(ids(await list(searcher, '?search=%20%20centauri%20').expect(200))).toEqual(idsOf('byName'));
+      expect((await list(searcher, '?search=%20').expect(200)).body.count).toBe(7);
+      expect((await list(searcher, `?search=${encodeURIComponent('\u0000')}`).expect(200)).body.count).toBe(7);
+    });
+
+    it('combines with ordering and paging, and the links keep the search', async () => {
+      const first = await list(searcher, '?search=alpha&ordering=-name&limit=2').expect(200);
+      expect(first.body.count).toBe(3);
+      expect(first.body.results.map((lead: LeadBody) => lead.name)).toEqual(['Third', 'Second']);
+      const next = new URL(first.body.next);
+      expect(Object.fromEntries(next.searchParams)).toEqual({ search: 'alpha', ordering: '-name', limit: '2', offset: '2' });
+      const second = await list(searcher, `${next.pathname.slice('/api/leads'.length)}${next.search}`).expect(200);
+      expect(second.body.results.map((lead: LeadBody) => lead.name)).toEqual(['Alpha Centauri']);
+      expect(second.body.next).toBeNull();
+    });
+
+    it('pages through a search of the 55 leads without repeats or gaps', async () => {
+      const seen = await pageThrough(pager, '?limit=4&search=name-3&ordering=createdAt');
+      const expected = expectedOrder(rows.filter((row) => row.name === 'name-3'), 'createdAt');
+      expect(seen.map((lead) => lead.id)).toEqual(expected);
+    });
+  });
+
+  describe('bad query values', () => {
+    it.each([
+      ['limit=0', { limit: ['Ensure this value is greater than or equal to 1.'] }],
+      ['limit=101', { limit: ['Ensure this value is less than or equal to 100.'] }],
+      ['limit=abc', { limit: ['A valid integer is required.'] }],
+      ['limit=1.5', { limit: ['A valid integer is required.'] }],
+      ['limit=1e2', { limit: ['A valid integer is required.'] }],
+      ['offset=-1', { offset: ['Ensure this value is greater than or equal to 0.'] }],
+      ['offset=x', { offset: ['A valid integer is required.'] }],
+      ['offset=2147483648', { offset: ['Ensure this value is less than or equal to 2147483647.'] }],
+      ['offset=999999999999999999999999', { offset: ['A valid integer is required.'] }],
+      ['ordering=phone', { ordering: ['"phone" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
+      ['ordering=owner', { ordering: ['"owner" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
+      ['ordering=created_at', { ordering: ['"created_at" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
+      ['ordering=name;DROP%20TABLE%20leads', { ordering: ['"name;DROP TABLE leads" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
+    ])('answers ?%s with 400 naming the parameter', async (query, errors) => {
+      const response = await list(pager, `?${query}`).expect(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body).toEqual({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid input.', errors });
+    });
+
+    it('names every bad parameter at once', async () => {
+      const response = await list(pager, '?limit=0&offset=-5&ordering=name,--email,bogus&search=ok').expect(400);
+      expect(Object.keys(response.body.errors).sort()).toEqual(['limit', 'offset', 'ordering']);
+      expect(response.body.errors.ordering).toHaveLength(2);
+    });
+  });
+});

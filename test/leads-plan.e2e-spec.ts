@@ -1,0 +1,93 @@
+import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
+import { createTestApp, TestApp } from './support/test-app';
+import { parseLeadListQuery } from '../src/leads/lead-list-query';
+import { listStatements } from '../src/leads/leads.repository';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+const OTHER_OWNERS = 100;
+const LEADS_PER_OTHER_OWNER = 1000;
+
+/**
+ * The list queries must stay fast however many leads other owners hold: they
+ * must reach the caller's rows through an owner-first index, never by
+ * reading the whole table. The statements explained are the repository's own.
+ */
+describe('leads: list query plans with many leads of other owners', () => {
+  let t: TestApp;
+  let owner: RegisteredUser;
+  let busyOwnerId: number;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    owner = await registerUser(t);
+    await t.db.query(
+      `INSERT INTO leads (owner_id, name, email, message)
+       SELECT $1, 'Mine ' || i, 'mine' || i || '@example.com', 'my message ' || i FROM generate_series(1, 55) AS i`,
+      [owner.id],
+    );
+    const others = await t.db.query(
+      `INSERT INTO users (username, email, password_hash)
+       SELECT 'bulk_' || i, 'bulk_' || i || '@example.com', 'not-a-hash' FROM generate_series(1, $1::int) AS i RETURNING id`,
+      [OTHER_OWNERS],
+    );
+    busyOwnerId = others.rows[0].id;
+    await t.db.query(
+      `INSERT INTO leads (owner_id, name, email, message, created_at)
+       SELECT u.id, 'Bulk ' || g, 'bulk' || g || '@example.com', 'bulk message ' || g, now() - g * interval '1 second'
+         FROM users u CROSS JOIN generate_series(1, $1::int) AS g
+        WHERE u.username LIKE 'bulk\\_%'`,
+      [LEADS_PER_OTHER_OWNER],
+    );
+    await t.db.query('ANALYZE leads');
+  }, 120_000);
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function plan(sql: string, parameters: unknown[]): Promise<PlanNode[]> {
+    const { rows } = await t.db.query(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+    return nodes(rows[0]['QUERY PLAN'][0].Plan);
+  }
+
+  it('holds the rows the plans are about', async () => {
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM leads');
+    expect(rows[0].n).toBe(55 + OTHER_OWNERS * LEADS_PER_OTHER_OWNER);
+    const response = await t.http().get('/api/leads').set(...tokenHeader(owner.token)).expect(200);
+    expect(response.body.count).toBe(55);
+  });
+
+  it.each([
+    ['the default list', {}],
+    ['a search', { search: 'message 4' }],
+    ['a search with wildcards typed by the user', { search: '50%_' }],
+    ['an ordering by name', { ordering: 'name' }],
+    ['an ordering by -updatedAt,email on a later page', { ordering: '-updatedAt,email', offset: '40' }],
+  ])('%s reads leads through an owner index, with no sequential scan', async (_label, query) => {
+    for (const ownerId of [() => owner.id, () => busyOwnerId]) {
+      const statements = listStatements(ownerId(), parseLeadListQuery(query));
+      for (const statement of [statements.rows, statements.count]) {
+        const planNodes = await plan(statement.sql, statement.parameters);
+        const onLeads = planNodes.filter((node) => node['Relation Name'] === 'leads' || node['Index Name']?.startsWith('leads_'));
+        expect(onLeads.map((node) => node['Node Type'])).not.toContain('Seq Scan');
+        expect(onLeads.some((node) => /^leads_owner_id_/.test(node['Index Name'] ?? ''))).toBe(true);
+      }
+    }
+  });
+
+  it('reads the default page straight off the (owner_id, created_at, id) index, without sorting', async () => {
+    const { rows } = listStatements(owner.id, parseLeadListQuery({}));
+    const planNodes = await plan(rows.sql, rows.parameters);
+    expect(planNodes.map((node) => node['Node Type'])).not.toContain('Sort');
+    expect(planNodes.find((node) => node['Index Name'])?.['Index Name']).toBe('leads_owner_id_created_at_idx');
+  });
+});
