@@ -1,0 +1,168 @@
+// The console talks to the public API only: the session cookie travels by
+// itself, and every unsafe request repeats the csrftoken cookie in X-CSRFToken.
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && problem.detail) || `The server answered ${status}.`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+}
+
+export function csrfToken() {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === 'csrftoken') return decodeURIComponent(rest.join('='));
+  }
+  return '';
+}
+
+/** GET /api/auth/login sets a fresh csrftoken cookie bound to the current session (if any). */
+export async function refreshCsrfToken() {
+  const response = await fetch('/api/auth/login', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new ApiError(response.status, await readJson(response));
+}
+
+async function readJson(response) {
+  if (response.status === 204) return null;
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+async function send(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (!SAFE_METHODS.has(method)) headers['X-CSRFToken'] = csrfToken();
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await readJson(response);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/**
+ * One API call. An unsafe call first makes sure a CSRF token exists, and is
+ * retried once with a fresh one if the server found it stale (for example
+ * after signing in again in another tab).
+ */
+export async function api(method, path, body) {
+  if (!SAFE_METHODS.has(method) && !csrfToken()) await refreshCsrfToken();
+  try {
+    return await send(method, path, body);
+  } catch (error) {
+    const stale = error instanceof ApiError && error.status === 403 && /^CSRF Failed: CSRF (token incorrect|cookie not set)/.test(error.problem.detail || '');
+    if (!stale) throw error;
+    await refreshCsrfToken();
+    return send(method, path, body);
+  }
+}
+
+/** Sends the browser to the sign-in page when the session is gone. */
+export function redirectIfSignedOut(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    window.location.replace('/');
+    return true;
+  }
+  return false;
+}
+
+export function formValues(form) {
+  const values = {};
+  for (const [name, value] of new window.FormData(form).entries()) values[name] = value;
+  return values;
+}
+
+export function clearErrors(form) {
+  const top = form.querySelector('.form-error');
+  if (top) {
+    top.hidden = true;
+    top.textContent = '';
+  }
+  for (const element of form.querySelectorAll('.field-error')) element.textContent = '';
+  for (const element of form.querySelectorAll('[aria-invalid]')) element.removeAttribute('aria-invalid');
+}
+
+/**
+ * Problem details onto the form: each message in `errors` under the field it
+ * names, `detail` (and messages for fields the form does not have) at the
+ * top. Focus goes to the first field in error, else to the top message.
+ */
+export function showErrors(form, error) {
+  clearErrors(form);
+  const problem = error instanceof ApiError ? error.problem : {};
+  const unplaced = [];
+  let firstInvalid = null;
+  for (const [field, messages] of Object.entries(problem.errors || {})) {
+    const input = form.elements.namedItem(field);
+    const slot = /^[A-Za-z0-9_]+$/.test(field) ? form.querySelector(`#${field}-error`) : null;
+    if (!input || !slot) {
+      unplaced.push(...messages);
+      continue;
+    }
+    slot.textContent = messages.join(' ');
+    input.setAttribute('aria-invalid', 'true');
+    if (!firstInvalid) firstInvalid = input;
+  }
+  const top = form.querySelector('.form-error');
+  const detail = error instanceof ApiError ? error.problem.detail || error.message : 'Could not reach the server. Check your connection and try again.';
+  top.textContent = [detail, ...unplaced].join(' ');
+  top.hidden = false;
+  (firstInvalid || top).focus();
+}
+
+export function setBusy(form, busy) {
+  form.setAttribute('aria-busy', String(busy));
+  for (const button of form.querySelectorAll('button')) button.disabled = busy;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatDate(value) {
+  return value ? dateFormat.format(new Date(value)) : '—';
+}
+
+export function element(tag, properties = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(properties)) {
+    if (key === 'text') node.textContent = value;
+    else if (key === 'className') node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+export function flash(message) {
+  const target = document.getElementById('flash');
+  target.textContent = message;
+}
+
+/** Shared by the signed-in pages: who is signed in, and the log-out button. */
+export async function startSignedInPage() {
+  let user;
+  try {
+    user = await api('GET', '/api/auth/user');
+  } catch (error) {
+    if (redirectIfSignedOut(error)) return null;
+    throw error;
+  }
+  document.getElementById('current-user').textContent = `Signed in as ${user.username}`;
+  document.getElementById('logout').addEventListener('click', async () => {
+    try {
+      await api('POST', '/api/auth/logout');
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
+    }
+    window.location.replace('/');
+  });
+  return user;
+}
