@@ -40,6 +40,8 @@ export class PasswordHasher {
   }
 
   needsRehash(hash: string): boolean {
+    // argon2.needsRehash compares version and costs only, not the variant.
+    if (!hash.startsWith('$argon2id$')) return true;
     try {
       return argon2.needsRehash(hash, ARGON2_OPTIONS);
     } catch {
