@@ -1,0 +1,177 @@
+import * as argon2 from 'argon2';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ApiException } from '../common/http/problem-details';
+import { PasswordHasher } from '../users/password-hasher';
+import type { UsersRepository, UserWithHash } from '../users/users.repository';
+import { AuthService, LOGIN_FAILED_MESSAGE, WRONG_CURRENT_PASSWORD_MESSAGE } from './auth.service';
+import type { TokensService } from './tokens.service';
+
+const PASSWORD = 'violet-Harbor-42-lantern';
+/** Cheaper than production settings: a hash a deployment with older parameters would hold. */
+const OLD_PARAMETERS = { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 } as const;
+
+const manager = {} as EntityManager;
+
+function setup(user: UserWithHash | null) {
+  const hasher = new PasswordHasher();
+  const users = {
+    findByUsernameWithHash: jest.fn(async () => user),
+    findByIdWithHash: jest.fn(async () => user),
+    recordLogin: jest.fn(async () => undefined),
+    setPasswordHash: jest.fn(async () => undefined),
+  };
+  const tokens = {
+    issue: jest.fn(async () => ({ token: 'raw-token', expiry: null, row: {} })),
+    revokeAllExcept: jest.fn(async () => 0),
+  };
+  const dataSource = { transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => work(manager)) };
+  const service = new AuthService(
+    dataSource as unknown as DataSource,
+    users as unknown as UsersRepository,
+    tokens as unknown as TokensService,
+    hasher,
+  );
+  return { service, hasher, users, tokens, dataSource };
+}
+
+async function userWith(hash: Promise<string> | string, isActive = true): Promise<UserWithHash> {
+  return { id: 3, username: 'alice', email: 'alice@example.com', passwordHash: await hash, isActive };
+}
+
+async function loginFailure(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ApiException);
+  expect((error as ApiException).getStatus()).toBe(401);
+  expect((error as ApiException).detail).toBe(LOGIN_FAILED_MESSAGE);
+}
+
+describe('PasswordHasher', () => {
+  const hasher = new PasswordHasher();
+
+  it("hashes with argon2id at OWASP's parameters (m=19 MiB, t=2, p=1)", async () => {
+    const hash = await hasher.hash(PASSWORD);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,(t=2,p=1|p=1,t=2)\$/);
+    expect(hash).not.toContain(PASSWORD);
+    await expect(hasher.verify(hash, PASSWORD)).resolves.toBe(true);
+    await expect(hasher.verify(hash, `${PASSWORD} `)).resolves.toBe(false);
+  });
+
+  it('answers false, not an error, for a hash it cannot read', async () => {
+    await expect(hasher.verify('not-a-hash', PASSWORD)).resolves.toBe(false);
+  });
+
+  it('asks for a rehash only when the parameters differ from the current ones', async () => {
+    expect(hasher.needsRehash(await hasher.hash(PASSWORD))).toBe(false);
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, OLD_PARAMETERS))).toBe(true);
+    // Same costs, older algorithm: still upgraded to argon2id.
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2i, memoryCost: 19_456, timeCost: 2 }))).toBe(true);
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2d, memoryCost: 19_456, timeCost: 2 }))).toBe(true);
+    expect(hasher.needsRehash('$2b$12$C6UzMDM.H6dfI/f/IKcEeO5e3XKnCkzT5iJ8pKRL9cEDJiJkL3aHe')).toBe(true);
+  });
+
+  it('burns one real verification against an argon2id hash at the current parameters in verifyDummy', async () => {
+    const dummyHasher = new PasswordHasher();
+    const verify = jest.spyOn(dummyHasher, 'verify');
+    await expect(dummyHasher.verifyDummy(PASSWORD)).resolves.toBe(false);
+    expect(verify).toHaveBeenCalledTimes(1);
+    const [hash, password] = verify.mock.calls[0];
+    expect(password).toBe(PASSWORD);
+    expect(dummyHasher.needsRehash(hash)).toBe(false);
+    await expect(verify.mock.results[0].value).resolves.toBe(false);
+  });
+});
+
+describe('AuthService.login', () => {
+  it('runs the dummy verification for an unknown user, then fails like a wrong password', async () => {
+    const { service, hasher, dataSource } = setup(null);
+    const dummy = jest.spyOn(hasher, 'verifyDummy');
+    await loginFailure(service.login('ghost', PASSWORD, null));
+    expect(dummy).toHaveBeenCalledWith(PASSWORD);
+    await expect(dummy.mock.results[0].value).resolves.toBe(false);
+    expect(dataSource.transaction).not.toHaveBeenCalled();
+  });
+
+  it('does the same argon2 work (one verification) for unknown users, wrong passwords and inactive users', async () => {
+    const hasher = new PasswordHasher();
+    const cases = [setup(null), setup(await userWith(hasher.hash(PASSWORD))), setup(await userWith(hasher.hash(PASSWORD), false))];
+    const attempts = ['anything', 'wrong-Password-1', PASSWORD];
+    for (const [index, { service, hasher: caseHasher }] of cases.entries()) {
+      const verify = jest.spyOn(caseHasher, 'verify');
+      await loginFailure(service.login('alice', attempts[index], null));
+      expect(verify).toHaveBeenCalledTimes(1);
+    }
+  });
+
+  it('refuses an inactive user even with the right password, issuing nothing', async () => {
+    const hasher = new PasswordHasher();
+    const { service, tokens, users } = setup(await userWith(hasher.hash(PASSWORD), false));
+    await loginFailure(service.login('alice', PASSWORD, null));
+    expect(tokens.issue).not.toHaveBeenCalled();
+    expect(users.recordLogin).not.toHaveBeenCalled();
+  });
+
+  it('issues a token and records the login, without rehashing a current hash', async () => {
+    const hasher = new PasswordHasher();
+    const { service, users, tokens } = setup(await userWith(hasher.hash(PASSWORD)));
+    await expect(service.login('alice', PASSWORD, 'laptop')).resolves.toEqual({
+      user: { id: 3, username: 'alice', email: 'alice@example.com' },
+      token: 'raw-token',
+      expiry: null,
+    });
+    expect(tokens.issue).toHaveBeenCalledWith(3, 'laptop', manager);
+    expect(users.recordLogin).toHaveBeenCalledWith(3, manager);
+    expect(users.setPasswordHash).not.toHaveBeenCalled();
+  });
+
+  it('rehashes a hash made with other argon2 parameters, inside the login transaction', async () => {
+    const oldHash = await argon2.hash(PASSWORD, OLD_PARAMETERS);
+    const { service, hasher, users } = setup(await userWith(oldHash));
+    await service.login('alice', PASSWORD, null);
+    expect(users.setPasswordHash).toHaveBeenCalledTimes(1);
+    const [id, newHash, usedManager] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, EntityManager];
+    expect(id).toBe(3);
+    expect(usedManager).toBe(manager);
+    expect(newHash).not.toBe(oldHash);
+    expect(hasher.needsRehash(newHash)).toBe(false);
+    await expect(hasher.verify(newHash, PASSWORD)).resolves.toBe(true);
+  });
+
+  it('does not rehash on a failed login', async () => {
+    const { service, users } = setup(await userWith(argon2.hash(PASSWORD, OLD_PARAMETERS)));
+    await loginFailure(service.login('alice', 'wrong-Password-1', null));
+    expect(users.setPasswordHash).not.toHaveBeenCalled();
+  });
+});
+
+describe('AuthService.changePassword', () => {
+  const principal = { id: 3, username: 'alice', email: 'alice@example.com', tokenId: 11 };
+
+  it('reports a wrong current password and a weak new one together, changing nothing', async () => {
+    const hasher = new PasswordHasher();
+    const { service, users, tokens } = setup(await userWith(hasher.hash(PASSWORD)));
+    const error = await service.changePassword(principal, { currentPassword: 'wrong-Password-1', newPassword: 'Alice#9' }).then(
+      () => undefined,
+      (reason: unknown) => reason as ApiException,
+    );
+    expect(error?.getStatus()).toBe(400);
+    expect(error?.errors).toEqual({
+      currentPassword: [WRONG_CURRENT_PASSWORD_MESSAGE],
+      newPassword: ['The password is too similar to the username.', 'This password is too short. It must contain at least 8 characters.'],
+    });
+    expect(users.setPasswordHash).not.toHaveBeenCalled();
+    expect(tokens.revokeAllExcept).not.toHaveBeenCalled();
+  });
+
+  it('stores a new argon2id hash and revokes every other token in one transaction', async () => {
+    const hasher = new PasswordHasher();
+    const { service, users, tokens } = setup(await userWith(hasher.hash(PASSWORD)));
+    await service.changePassword(principal, { currentPassword: PASSWORD, newPassword: 'amber-Quarry-73-whistle' });
+    const [, hash, usedManager] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, EntityManager];
+    expect(usedManager).toBe(manager);
+    await expect(hasher.verify(hash, 'amber-Quarry-73-whistle')).resolves.toBe(true);
+    expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, 11, manager);
+  });
+});

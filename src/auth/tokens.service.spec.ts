@@ -1,0 +1,266 @@
+import type { EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import { ApiException } from '../common/http/problem-details';
+import type { UsersRepository } from '../users/users.repository';
+import type { AuthToken } from './auth-token.entity';
+import type { AuthTokensRepository, TokenWithUser } from './auth-tokens.repository';
+import { digestToken, generateToken } from './token-crypto';
+import { TOKEN_LIMIT_MESSAGE, TokensService } from './tokens.service';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const PREFIX = 'lp_';
+
+type AuthSettings = AppConfig['auth'];
+
+function configWith(auth: Partial<AuthSettings> = {}): AppConfig {
+  return {
+    auth: {
+      tokenTtlMs: 10 * HOUR,
+      autoRefresh: false,
+      autoRefreshMaxTtlMs: null,
+      minRefreshIntervalMs: MINUTE,
+      tokenLimitPerUser: null,
+      tokenPrefix: PREFIX,
+      pruneIntervalMs: HOUR,
+      ...auth,
+    },
+  } as AppConfig;
+}
+
+function mockTokens() {
+  return {
+    findByDigestWithUser: jest.fn(),
+    insert: jest.fn(async (fields: Partial<AuthToken>) => ({ id: 7, createdAt: new Date(), lastUsedAt: null, ...fields }) as AuthToken),
+    countUnexpired: jest.fn(async () => 0),
+    touch: jest.fn(async () => undefined),
+    deleteById: jest.fn(async () => undefined),
+    listUnexpired: jest.fn(async () => []),
+    deleteOwned: jest.fn(async () => true),
+    deleteAllOwned: jest.fn(async () => 0),
+    deleteAllOwnedExcept: jest.fn(async () => 0),
+    deleteExpired: jest.fn(async () => 0),
+  };
+}
+
+function mockUsers() {
+  return { lockForUpdate: jest.fn(async () => true) };
+}
+
+function setup(auth: Partial<AuthSettings> = {}) {
+  const tokens = mockTokens();
+  const users = mockUsers();
+  const service = new TokensService(configWith(auth), tokens as unknown as AuthTokensRepository, users as unknown as UsersRepository);
+  return { service, tokens, users };
+}
+
+function found(overrides: Partial<TokenWithUser> = {}): TokenWithUser {
+  const now = Date.now();
+  return {
+    id: 11,
+    userId: 3,
+    createdAt: new Date(now - HOUR),
+    expiry: new Date(now + 9 * HOUR),
+    lastUsedAt: new Date(now - 10_000),
+    username: 'alice',
+    email: 'alice@example.com',
+    isActive: true,
+    ...overrides,
+  };
+}
+
+/** The ApiException a promise rejects with, for checking status and detail. */
+async function rejection(promise: Promise<unknown>): Promise<ApiException> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ApiException);
+  return error as ApiException;
+}
+
+function expectRepositoriesUntouched(tokens: ReturnType<typeof mockTokens>, users: ReturnType<typeof mockUsers>) {
+  for (const mock of [...Object.values(tokens), ...Object.values(users)]) expect(mock).not.toHaveBeenCalled();
+}
+
+const manager = {} as EntityManager;
+
+describe('TokensService', () => {
+  describe('authenticate', () => {
+    const valid = generateToken(PREFIX).token;
+    const last = valid.at(-1) === 'A' ? 'B' : 'A';
+
+    it.each([
+      ['truncated', valid.slice(0, -1)],
+      ['extended', `${valid}A`],
+      ['bad checksum', `${valid.slice(0, -1)}${last}`],
+      ['tampered body', `${valid.slice(0, 5)}${valid[5] === 'x' ? 'y' : 'x'}${valid.slice(6)}`],
+      ['missing prefix', valid.slice(PREFIX.length)],
+      ['other prefix', `xx_${valid.slice(PREFIX.length)}`],
+      ['wrong alphabet', valid.replace(/[A-Z]/, '-')],
+      ['empty', ''],
+    ])('refuses a %s token without touching any repository', async (_label, token) => {
+      const { service, tokens, users } = setup();
+      const error = await rejection(service.authenticate(token));
+      expect(error.getStatus()).toBe(401);
+      expect(error.detail).toBe('Invalid token.');
+      expect(error.headers).toEqual({ 'WWW-Authenticate': 'Token' });
+      expectRepositoriesUntouched(tokens, users);
+    });
+
+    it('looks a well-formed token up once, by its digest, and refuses it when unknown', async () => {
+      const { service, tokens } = setup();
+      tokens.findByDigestWithUser.mockResolvedValue(null);
+      const error = await rejection(service.authenticate(valid));
+      expect(error.detail).toBe('Invalid token.');
+      expect(tokens.findByDigestWithUser).toHaveBeenCalledTimes(1);
+      expect(tokens.findByDigestWithUser).toHaveBeenCalledWith(digestToken(valid));
+      expect(tokens.deleteById).not.toHaveBeenCalled();
+    });
+
+    it('returns the principal with the token id, and writes nothing while lastUsedAt is recent', async () => {
+      const { service, tokens } = setup();
+      tokens.findByDigestWithUser.mockResolvedValue(found());
+      await expect(service.authenticate(valid)).resolves.toEqual({ id: 3, username: 'alice', email: 'alice@example.com', tokenId: 11 });
+      expect(tokens.touch).not.toHaveBeenCalled();
+    });
+
+    it('deletes an expired token as it is presented and refuses it', async () => {
+      const { service, tokens } = setup();
+      tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() - 1) }));
+      const error = await rejection(service.authenticate(valid));
+      expect(error.detail).toBe('Invalid token.');
+      expect(tokens.deleteById).toHaveBeenCalledWith(11);
+      expect(tokens.touch).not.toHaveBeenCalled();
+    });
+
+    it('refuses the token of an inactive user, and neither refreshes nor stamps it', async () => {
+      const { service, tokens } = setup({ autoRefresh: true });
+      tokens.findByDigestWithUser.mockResolvedValue(found({ isActive: false, lastUsedAt: null, expiry: new Date(Date.now() + MINUTE) }));
+      const error = await rejection(service.authenticate(valid));
+      expect(error.getStatus()).toBe(401);
+      expect(error.detail).toBe('User inactive or deleted.');
+      expect(tokens.touch).not.toHaveBeenCalled();
+      expect(tokens.deleteById).not.toHaveBeenCalled();
+    });
+
+    it('stamps lastUsedAt on first use and once it is older than the minimum refresh interval', async () => {
+      const { service, tokens } = setup();
+      tokens.findByDigestWithUser.mockResolvedValueOnce(found({ lastUsedAt: null }));
+      await service.authenticate(valid);
+      tokens.findByDigestWithUser.mockResolvedValueOnce(found({ lastUsedAt: new Date(Date.now() - 2 * MINUTE) }));
+      await service.authenticate(valid);
+      expect(tokens.touch).toHaveBeenCalledTimes(2);
+      for (const [id, changes] of tokens.touch.mock.calls as unknown as Array<[number, { lastUsedAt?: Date; expiry?: Date }]>) {
+        expect(id).toBe(11);
+        expect(Object.keys(changes)).toEqual(['lastUsedAt']);
+        expect(Math.abs(changes.lastUsedAt!.getTime() - Date.now())).toBeLessThan(5_000);
+      }
+    });
+
+    describe('auto-refresh', () => {
+      it('moves the expiry to now + TTL when that moves it by more than the minimum interval', async () => {
+        const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: HOUR });
+        tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() + 10 * MINUTE) }));
+        const before = Date.now();
+        await service.authenticate(valid);
+        const [, changes] = tokens.touch.mock.calls[0] as unknown as [number, { expiry: Date }];
+        expect(changes.expiry.getTime()).toBeGreaterThanOrEqual(before + HOUR);
+        expect(changes.expiry.getTime()).toBeLessThanOrEqual(Date.now() + HOUR);
+      });
+
+      it('does not write when the move would be smaller than the minimum interval', async () => {
+        const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: HOUR });
+        tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() + HOUR - 30_000) }));
+        await service.authenticate(valid);
+        expect(tokens.touch).not.toHaveBeenCalled();
+      });
+
+      it('caps the expiry at createdAt + max TTL', async () => {
+        const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: HOUR, autoRefreshMaxTtlMs: 3 * HOUR });
+        const createdAt = new Date(Date.now() - (2 * HOUR + 50 * MINUTE));
+        tokens.findByDigestWithUser.mockResolvedValue(found({ createdAt, expiry: new Date(Date.now() + MINUTE) }));
+        await service.authenticate(valid);
+        const [, changes] = tokens.touch.mock.calls[0] as unknown as [number, { expiry: Date }];
+        expect(changes.expiry.getTime()).toBe(createdAt.getTime() + 3 * HOUR);
+      });
+
+      it('leaves never-expiring tokens alone', async () => {
+        const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: null });
+        tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: null }));
+        await service.authenticate(valid);
+        expect(tokens.touch).not.toHaveBeenCalled();
+      });
+
+      it('still authenticates when the bookkeeping write fails', async () => {
+        const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: HOUR });
+        tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() + MINUTE) }));
+        tokens.touch.mockRejectedValue(new Error('connection reset'));
+        await expect(service.authenticate(valid)).resolves.toMatchObject({ id: 3, tokenId: 11 });
+      });
+    });
+  });
+
+  describe('issue', () => {
+    it('stores only the digest and key of a fresh prefixed token, with expiry now + TTL', async () => {
+      const { service, tokens, users } = setup({ tokenTtlMs: HOUR });
+      const before = Date.now();
+      const issued = await service.issue(3, 'laptop', manager);
+      expect(issued.token).toMatch(/^lp_[A-Za-z0-9]{49}$/);
+      const [fields, usedManager] = tokens.insert.mock.calls[0] as unknown as [Record<string, unknown>, EntityManager];
+      expect(usedManager).toBe(manager);
+      expect(fields).toEqual({ digest: digestToken(issued.token), tokenKey: issued.token.slice(3, 11), userId: 3, name: 'laptop', expiry: expect.any(Date) });
+      expect(JSON.stringify(fields)).not.toContain(issued.token);
+      expect((fields.expiry as Date).getTime()).toBeGreaterThanOrEqual(before + HOUR);
+      expect(users.lockForUpdate).not.toHaveBeenCalled();
+    });
+
+    it('issues never-expiring tokens when the TTL is none', async () => {
+      const { service, tokens } = setup({ tokenTtlMs: null });
+      const issued = await service.issue(3, null, manager);
+      expect(issued.expiry).toBeNull();
+      expect((tokens.insert.mock.calls[0] as unknown as [{ expiry: unknown }])[0].expiry).toBeNull();
+    });
+
+    it('locks the user, counts, and refuses with 403 at the limit without inserting', async () => {
+      const { service, tokens, users } = setup({ tokenLimitPerUser: 3 });
+      tokens.countUnexpired.mockResolvedValue(3);
+      const error = await rejection(service.issue(3, null, manager));
+      expect(error.getStatus()).toBe(403);
+      expect(error.detail).toBe(TOKEN_LIMIT_MESSAGE);
+      expect(TOKEN_LIMIT_MESSAGE).toBe('Maximum amount of tokens allowed per user exceeded.');
+      expect(users.lockForUpdate).toHaveBeenCalledWith(3, manager);
+      expect(users.lockForUpdate.mock.invocationCallOrder[0]).toBeLessThan(tokens.countUnexpired.mock.invocationCallOrder[0]);
+      expect(tokens.insert).not.toHaveBeenCalled();
+    });
+
+    it('issues below the limit', async () => {
+      const { service, tokens } = setup({ tokenLimitPerUser: 3 });
+      tokens.countUnexpired.mockResolvedValue(2);
+      await service.issue(3, null, manager);
+      expect(tokens.insert).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('revoking', () => {
+    const principal = { id: 3, username: 'alice', email: 'alice@example.com', tokenId: 11 };
+
+    it('revokes an owned token by owner and id, and answers 404 otherwise', async () => {
+      const { service, tokens } = setup();
+      await service.revoke(principal, 12);
+      expect(tokens.deleteOwned).toHaveBeenCalledWith(3, 12);
+      tokens.deleteOwned.mockResolvedValue(false);
+      const error = await rejection(service.revoke(principal, 99));
+      expect(error.getStatus()).toBe(404);
+      expect(error.detail).toBe('Not found.');
+    });
+
+    it('logs out the token used, and logoutall every token of the caller only', async () => {
+      const { service, tokens } = setup();
+      await service.logout(principal);
+      expect(tokens.deleteOwned).toHaveBeenCalledWith(3, 11);
+      await service.logoutAll(principal);
+      expect(tokens.deleteAllOwned).toHaveBeenCalledWith(3);
+    });
+  });
+});
