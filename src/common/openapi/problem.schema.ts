@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
 /** RFC 9457 problem details, as every error of this API is answered. */
 export class ProblemDetailsSchema {
@@ -37,7 +37,12 @@ export function ApiProblems(...statuses: Array<number | [number, string]>): Meth
   return applyDecorators(
     ...statuses.map((entry) => {
       const [status, description] = Array.isArray(entry) ? entry : [entry, DESCRIPTIONS[entry] ?? 'Error'];
-      return ApiResponse({ status, description, type: ProblemDetailsSchema, content: undefined });
+      // Documented under the media type the filter really sends, not application/json.
+      return ApiResponse({
+        status,
+        description,
+        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } } },
+      });
     }),
   );
 }

@@ -1,0 +1,174 @@
+import type { Express } from 'express';
+import { registerUser, tokenHeader } from './support/accounts';
+import { createLead } from './support/leads';
+import { createTestApp, TestApp } from './support/test-app';
+
+interface Operation {
+  tags?: string[];
+  summary?: string;
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Record<string, unknown> }>;
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+}
+
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; securitySchemes: Record<string, Record<string, string>> };
+}
+
+interface Layer {
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
+/** Swagger's own routes: the documentation does not document itself. */
+const isDocsRoute = (path: string): boolean => path === '/api/docs' || path.startsWith('/api/docs/') || path.startsWith('/api/docs-');
+
+/**
+ * Every route the running app serves, read from Express's router (Nest
+ * registers each handler there), so that a new route shows up here without
+ * anyone listing it. Nested routers are walked too.
+ */
+function servedRoutes(stack: Layer[]): string[] {
+  return stack.flatMap((layer) => {
+    if (layer.route) {
+      const path = String(layer.route.path);
+      return Object.keys(layer.route.methods)
+        .filter((method) => layer.route?.methods[method])
+        .map((method) => `${method === '_all' ? 'ALL' : method.toUpperCase()} ${path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+    return layer.handle?.stack ? servedRoutes(layer.handle.stack) : [];
+  });
+}
+
+function documentedRoutes(document: OpenApiDocument): string[] {
+  return Object.entries(document.paths).flatMap(([path, operations]) =>
+    Object.keys(operations)
+      .filter((method) => HTTP_METHODS.includes(method))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+describe('OpenAPI document and Swagger UI', () => {
+  let t: TestApp;
+  let document: OpenApiDocument;
+  let served: string[];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const response = await t.http().get('/api/docs-json').expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    document = response.body as OpenApiDocument;
+    const express = t.app.getHttpAdapter().getInstance() as Express & { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };
+    const router = express.router ?? express._router;
+    served = [...new Set(servedRoutes(router?.stack ?? []))].filter((route) => !isDocsRoute(route.split(' ')[1]));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const operation = (route: string): Operation => {
+    const [method, path] = route.split(' ');
+    return document.paths[path][method.toLowerCase()];
+  };
+  const anonymous = (route: string) => {
+    const [method, path] = route.split(' ');
+    return t.http()[method.toLowerCase() as 'get'](path.replace(/\{\w+\}/g, '1'));
+  };
+
+  it('serves Swagger UI as HTML at /api/docs', async () => {
+    const response = await t.http().get('/api/docs').redirects(1).expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.text).toContain('swagger-ui');
+    const init = await t.http().get('/api/docs/swagger-ui-init.js').expect(200);
+    // Authorize keeps the `Token <token>` value across reloads, and the UI fetches the document from here.
+    expect(init.text).toContain('"persistAuthorization": true');
+  });
+
+  it('is an OpenAPI 3 document with the Token apiKey scheme', () => {
+    expect(document.openapi).toMatch(/^3\./);
+    expect(document.info.title).toBe('Leads API');
+    expect(document.components.securitySchemes.token).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
+  });
+
+  it('finds the routes it checks (the router walk works)', () => {
+    expect(served).toEqual(expect.arrayContaining(['GET /api/leads', 'DELETE /api/leads/{id}', 'POST /api/auth/login', 'GET /health']));
+  });
+
+  it('documents every route the app serves, and nothing else', () => {
+    expect([...documentedRoutes(document)].sort()).toEqual([...served].sort());
+  });
+
+  it('gives every operation a tag, a summary and a success response', () => {
+    for (const route of served) {
+      const op = operation(route);
+      expect([route, op.tags?.length ?? 0]).not.toEqual([route, 0]);
+      expect([route, typeof op.summary]).toEqual([route, 'string']);
+      expect([route, Object.keys(op.responses).some((status) => /^2\d\d$/.test(status))]).toEqual([route, true]);
+    }
+  });
+
+  it('requires the token scheme exactly where the app answers 401 without credentials', async () => {
+    for (const route of served) {
+      const response = await anonymous(route);
+      const op = operation(route);
+      const requiresToken = (op.security ?? []).some((requirement) => 'token' in requirement);
+      expect([route, requiresToken]).toEqual([route, response.status === 401]);
+      if (requiresToken) expect([route, Object.keys(op.responses)]).toEqual([route, expect.arrayContaining(['401'])]);
+    }
+  });
+
+  it('documents error responses as problem details', () => {
+    for (const route of served) {
+      for (const [status, response] of Object.entries(operation(route).responses)) {
+        if (Number(status) < 400) continue;
+        expect([route, status, response.content?.['application/problem+json']?.schema.$ref]).toEqual([
+          route,
+          status,
+          '#/components/schemas/ProblemDetailsSchema',
+        ]);
+      }
+    }
+  });
+
+  describe('leads', () => {
+    it('describes the list query parameters and the page envelope', () => {
+      const list = operation('GET /api/leads');
+      expect(list.parameters?.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['limit', 'offset', 'ordering', 'search']);
+      expect(list.parameters?.find((p) => p.name === 'limit')?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
+      expect(list.responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/LeadPageResponse');
+      expect(Object.keys(document.components.schemas.LeadPageResponse.properties ?? {}).sort()).toEqual(['count', 'next', 'previous', 'results']);
+      expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
+    });
+
+    it('describes the bodies in all three content types, PUT requiring every field and PATCH none', () => {
+      for (const route of ['POST /api/leads', 'PUT /api/leads/{id}', 'PATCH /api/leads/{id}']) {
+        expect([route, Object.keys(operation(route).requestBody?.content ?? {}).sort()]).toEqual([
+          route,
+          ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
+        ]);
+      }
+      const put = operation('PUT /api/leads/{id}').requestBody?.content['application/json'].schema.$ref ?? '';
+      const patch = operation('PATCH /api/leads/{id}').requestBody?.content['application/json'].schema.$ref ?? '';
+      expect(document.components.schemas[put.split('/').pop() ?? ''].required?.sort()).toEqual(['email', 'message', 'name']);
+      expect(document.components.schemas[patch.split('/').pop() ?? ''].required ?? []).toEqual([]);
+      for (const route of ['POST /api/leads', 'PUT /api/leads/{id}', 'PATCH /api/leads/{id}']) {
+        expect([route, Object.keys(operation(route).responses)]).toEqual([route, expect.arrayContaining(['400', '409', '413', '415'])]);
+      }
+      for (const route of ['GET /api/leads/{id}', 'PUT /api/leads/{id}', 'PATCH /api/leads/{id}', 'DELETE /api/leads/{id}']) {
+        expect([route, Object.keys(operation(route).responses)]).toEqual([route, expect.arrayContaining(['404'])]);
+      }
+    });
+
+    it('describes the lead exactly as the API returns it', async () => {
+      const user = await registerUser(t);
+      const lead = await createLead(t, user);
+      const fetched = await t.http().get(`/api/leads/${lead.id}`).set(...tokenHeader(user.token)).expect(200);
+      expect(Object.keys(document.components.schemas.LeadResponse.properties ?? {}).sort()).toEqual(Object.keys(fetched.body).sort());
+    });
+  });
+});
