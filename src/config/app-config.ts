@@ -68,6 +68,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Keeps `now + duration` a valid date (Date ends ~275,000 years out) with room to spare. */
+const MAX_DURATION = { ms: 36_500 * 86_400_000, label: '36500d' };
+/** The longest delay setInterval honours; past it Node fires the timer every millisecond. */
+const MAX_TIMER_DELAY = { ms: 2_147_483_647, label: '24d' };
+
 /**
  * Reads and validates every setting at once so that a bad deployment is told
  * about all of its mistakes in one go, each naming its variable.
@@ -99,12 +104,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return fallback;
   };
 
-  const duration = (name: string, fallback: string, allowNone: boolean): number | null => {
+  const duration = (name: string, fallback: string, allowNone: boolean, max = MAX_DURATION): number | null => {
     const raw = read(name) ?? fallback;
     const value = parseDuration(raw);
     if (value === undefined || (value === null && !allowNone) || (value !== null && value <= 0)) {
       const hint = allowNone ? 'a duration such as 10h, 30m, 90s or none' : 'a positive duration such as 60s';
       problems.push(`${name} must be ${hint} (got "${raw}")`);
+      return parseDuration(fallback) ?? null;
+    }
+    if (value !== null && value > max.ms) {
+      problems.push(`${name} must be at most ${max.label} (got "${raw}")`);
       return parseDuration(fallback) ?? null;
     }
     return value;
@@ -191,7 +200,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       minRefreshIntervalMs: duration('AUTH_MIN_REFRESH_INTERVAL', '60s', false) ?? 60_000,
       tokenLimitPerUser,
       tokenPrefix,
-      pruneIntervalMs: duration('AUTH_TOKEN_PRUNE_INTERVAL', '1h', false) ?? 3_600_000,
+      pruneIntervalMs: duration('AUTH_TOKEN_PRUNE_INTERVAL', '1h', false, MAX_TIMER_DELAY) ?? 3_600_000,
     },
     throttle: {
       loginPerIp: optionalLimit('THROTTLE_LOGIN_PER_IP', 30),
