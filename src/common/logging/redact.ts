@@ -1,8 +1,20 @@
-const SECRET_KEYS = /^(authorization|cookie|set-cookie|password|current_?password|new_?password|token|access_?token|refresh_?token|x-csrftoken|csrfmiddlewaretoken|csrf_?token|session|secret)$/i;
+const SECRET_NAMES =
+  '(?:proxy-)?authorization|cookie|set-cookie|password|current_?password|new_?password|token|access_?token|refresh_?token|' +
+  'x-csrftoken|csrfmiddlewaretoken|csrf_?token|session|session_?id|secret|api_?key|x-api-key';
+const SECRET_KEYS = new RegExp(`^(?:${SECRET_NAMES})$`, 'i');
 
 /** A value that looks like `Token abc`, `Bearer abc` or `Basic abc`: the credential part is hidden. */
 const CREDENTIAL_IN_TEXT = /\b(token|bearer|basic)(\s+)[^\s"',;]+/gi;
-const POSTGRES_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi;
+/**
+ * `password=...`, `"token": "..."`, `sessionid=...` inside free text (a form
+ * body, a query string, a cookie header, JSON in an error message). A quoted
+ * value is hidden up to its closing quote, spaces included.
+ */
+const SECRET_PAIR_IN_TEXT = new RegExp(
+  `(\\b(?:${SECRET_NAMES})["']?\\s*[=:]\\s*(?:(?:token|bearer|basic)\\s+)?)(?:"(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s"'&;,]+)`,
+  'gi',
+);
+const POSTGRES_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]+:)\S*@/gi;
 
 export const REDACTED = '[REDACTED]';
 
@@ -22,7 +34,10 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 export function redactText(text: string): string {
-  return text.replace(CREDENTIAL_IN_TEXT, `$1$2${REDACTED}`).replace(POSTGRES_PASSWORD, `$1${REDACTED}@`);
+  return text
+    .replace(CREDENTIAL_IN_TEXT, `$1$2${REDACTED}`)
+    .replace(SECRET_PAIR_IN_TEXT, `$1${REDACTED}`)
+    .replace(POSTGRES_PASSWORD, `$1${REDACTED}@`);
 }
 
 /** A URL for the logs: the query string keeps its keys but secret values are hidden. */
