@@ -1,0 +1,129 @@
+import { generateToken } from '../../auth/token-crypto';
+import { REDACTED, redact, redactText, redactUrl } from './redact';
+
+const TOKEN = generateToken('lp_').token;
+const PASSWORD = 'violet-Harbor-42-lantern';
+
+describe('redact (structured log fields)', () => {
+  it.each([
+    'authorization',
+    'Authorization',
+    'proxy-authorization',
+    'cookie',
+    'set-cookie',
+    'password',
+    'currentPassword',
+    'new_password',
+    'token',
+    'access_token',
+    'refreshToken',
+    'x-csrftoken',
+    'csrfmiddlewaretoken',
+    'csrftoken',
+    'sessionid',
+    'session',
+    'secret',
+    'api_key',
+  ])('hides the value of %j', (key) => {
+    expect(redact({ [key]: 'value-that-must-not-leak' })).toEqual({ [key]: REDACTED });
+  });
+
+  it('keeps harmless fields and non-string values as they are', () => {
+    expect(redact({ method: 'POST', status: 401, ms: 1.5, ok: false, none: null, username: 'alice' })).toEqual({
+      method: 'POST',
+      status: 401,
+      ms: 1.5,
+      ok: false,
+      none: null,
+      username: 'alice',
+    });
+  });
+
+  it('reaches into nested objects and arrays', () => {
+    const payload = { request: { headers: { authorization: `Token ${TOKEN}`, accept: 'application/json' } }, attempts: [{ password: PASSWORD }] };
+    expect(redact(payload)).toEqual({
+      request: { headers: { authorization: REDACTED, accept: 'application/json' } },
+      attempts: [{ password: REDACTED }],
+    });
+    expect(JSON.stringify(redact(payload))).not.toContain(TOKEN);
+  });
+
+  it('redacts credentials inside free-text values too', () => {
+    expect(redact({ note: `retrying with Bearer ${TOKEN}` })).toEqual({ note: `retrying with Bearer ${REDACTED}` });
+  });
+
+  it('stops at a bounded depth instead of recursing forever', () => {
+    const deep: Record<string, unknown> = {};
+    let cursor = deep;
+    for (let i = 0; i < 20; i++) cursor = cursor.next = {} as Record<string, unknown>;
+    expect(JSON.stringify(redact(deep))).toContain('[depth]');
+  });
+
+  it('does not modify its input', () => {
+    const input = { password: PASSWORD };
+    redact(input);
+    expect(input).toEqual({ password: PASSWORD });
+  });
+});
+
+describe('redactText (messages and stacks)', () => {
+  it.each([
+    [`Authorization: Token ${TOKEN}`, `Authorization: Token ${REDACTED}`],
+    [`bearer ${TOKEN} rejected`, `bearer ${REDACTED} rejected`],
+    ['Basic dXNlcjpodW50ZXIy', `Basic ${REDACTED}`],
+  ])('hides the credential in %j', (text, expected) => {
+    expect(redactText(text)).toBe(expected);
+  });
+
+  it.each([
+    `body was username=alice&password=${PASSWORD}&name=x`,
+    `{"username":"alice","password":"${PASSWORD}"}`,
+    `{"currentPassword": "${PASSWORD}"}`,
+    `Cookie: csrftoken=abc; sessionid=${TOKEN}`,
+    `GET /api/auth/user?access_token=${TOKEN}`,
+    `token=${TOKEN}`,
+  ])('hides secrets written as key=value or "key": "value" in %j', (text) => {
+    const out = redactText(text);
+    expect(out).not.toContain(PASSWORD);
+    expect(out).not.toContain(TOKEN);
+    expect(out).toContain(REDACTED);
+  });
+
+  it('hides a quoted value whole, spaces and escaped quotes included', () => {
+    const out = redactText('{"password": "correct horse \\"battery\\" staple", "username": "alice"}');
+    expect(out).toBe(`{"password": ${REDACTED}, "username": "alice"}`);
+  });
+
+  it('hides the password of a PostgreSQL URL', () => {
+    expect(redactText('connect postgres://app:s3cr3t@db:5432/leads failed')).toBe(`connect postgres://app:${REDACTED}@db:5432/leads failed`);
+    expect(redactText('postgresql://app:p@ss@db/leads')).toBe(`postgresql://app:${REDACTED}@db/leads`);
+  });
+
+  it('leaves ordinary sentences alone', () => {
+    for (const text of ['Invalid token.', 'pruned 3 expired token(s)', 'request', 'user alice logged in']) {
+      expect(redactText(text)).toBe(text);
+    }
+  });
+});
+
+describe('redactUrl (request log lines)', () => {
+  it('hides secret query values but keeps their keys and the other parameters', () => {
+    const out = redactUrl(`/api/auth/user?token=${TOKEN}&page=2&ACCESS_TOKEN=${TOKEN}`);
+    expect(out).not.toContain(TOKEN);
+    expect(out.startsWith('/api/auth/user?')).toBe(true);
+    const params = new URLSearchParams(out.split('?')[1]);
+    expect(params.get('token')).toBe(REDACTED);
+    expect(params.get('ACCESS_TOKEN')).toBe(REDACTED);
+    expect(params.get('page')).toBe('2');
+  });
+
+  it('hides every value of a repeated secret key', () => {
+    const out = redactUrl(`/x?password=${PASSWORD}&password=other-secret`);
+    expect(out).not.toContain(PASSWORD);
+    expect(out).not.toContain('other-secret');
+  });
+
+  it('returns a URL without a query unchanged', () => {
+    expect(redactUrl('/api/leads/12')).toBe('/api/leads/12');
+  });
+});
