@@ -80,7 +80,8 @@ export class AuthService {
       const issued = await this.tokens.issue(user.id, tokenName, manager);
       await this.users.recordLogin(user.id, manager);
       if (newHash) await this.users.setPasswordHash(user.id, newHash, manager);
-      return toTokenResponse(user, issued);
+      // knox's LoginView answers in this key order (register, below, answers user first).
+      return { expiry: issued.expiry, token: issued.token, user: toPublicUser(user) };
     });
   }
 
