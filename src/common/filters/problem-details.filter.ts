@@ -96,6 +96,10 @@ function asBodyParserError(exception: unknown): ProblemDetails | null {
     case 'parameters.too.many':
       return problem(413, 'Too many form fields.');
   }
+  // multer's own errors (missing field name, too many parts...) are the client's malformed form.
+  if ((exception as { name?: unknown }).name === 'MulterError' && !(typeof error.code === 'string' && error.code.startsWith('LIMIT_'))) {
+    return problem(400, 'Multipart form parse error.');
+  }
   if (typeof error.code === 'string' && error.code.startsWith('LIMIT_')) {
     return problem(error.code === 'LIMIT_FIELD_VALUE' || error.code === 'LIMIT_FILE_SIZE' ? 413 : 400, 'Multipart form parse error.');
   }

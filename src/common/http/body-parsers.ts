@@ -51,5 +51,42 @@ export function bodyParsers(limitBytes = BODY_LIMIT_BYTES): RequestHandler[] {
     express.json({ limit: limitBytes, type: JSON_TYPES, strict: false }),
     express.urlencoded({ limit: limitBytes, extended: false, type: FORM_TYPE, parameterLimit: 100 }),
     multipart,
+    jsonShapeGuard,
   ];
 }
+
+/** With the `u` flag a surrogate matches only when it is not half of a pair. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const wellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/** Deeper than any body this API takes; deep enough that recursive validators would overflow the stack. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * JSON that parses can still break what reads it: thousands of nested arrays
+ * overflow class-transformer's recursion, and a lone UTF-16 surrogate
+ * (`"\ud800"`) makes the e-mail validator throw. Both are refused here as
+ * malformed bodies, iteratively, before any of that code runs.
+ */
+const jsonShapeGuard: RequestHandler = (request: Request, response: Response, next: NextFunction) => {
+  const body: unknown = request.body;
+  if (typeof body !== 'object' || body === null) {
+    if (typeof body === 'string' && !wellFormed(body)) return send(response, 400, 'JSON parse error - the body contains an unpaired surrogate.');
+    return next();
+  }
+  const stack: Array<[unknown, number]> = [[body, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (!wellFormed(value)) return send(response, 400, 'JSON parse error - the body contains an unpaired surrogate.');
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_JSON_DEPTH) return send(response, 400, `JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels.`);
+    for (const [key, item] of Object.entries(value)) {
+      if (!wellFormed(key)) return send(response, 400, 'JSON parse error - the body contains an unpaired surrogate.');
+      stack.push([item, depth + 1]);
+    }
+  }
+  next();
+};
