@@ -48,6 +48,33 @@ describe('request size limits', () => {
   });
 });
 
+describe('bodies that parse but would break what reads them', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 400 for JSON nested deeper than 32 levels', async () => {
+    const deep = `{"username":"x","password":${'['.repeat(3000)}${']'.repeat(3000)}}`;
+    const response = await t.http().post('/api/auth/register').set('Content-Type', 'application/json').send(deep);
+    expectProblem(response, 400, 'JSON parse error - nesting deeper than 32 levels.');
+  });
+
+  it('answers 400 for an unpaired surrogate escape in a JSON string', async () => {
+    const response = await t.http().post('/api/auth/register').set('Content-Type', 'application/json').send('{"username":"x","email":"\\ud800@example.com","password":"p"}');
+    expectProblem(response, 400, 'JSON parse error - the body contains an unpaired surrogate.');
+  });
+
+  it('answers 400 for a multipart part without a field name', async () => {
+    const body = '--b\r\nContent-Disposition: form-data; name=""\r\n\r\nvalue\r\n--b--\r\n';
+    const response = await t.http().post('/api/auth/login').set('Content-Type', 'multipart/form-data; boundary=b').send(body);
+    expectProblem(response, 400, 'Multipart form parse error.');
+  });
+});
+
 describe('configurable body limit', () => {
   let t: TestApp;
   beforeAll(async () => {
