@@ -1,0 +1,107 @@
+'use strict';
+
+/**
+ * The floor the app is measured against: node:http + pg, doing the same SQL
+ * as the app for the benchmarked routes (the token digest lookup joined to
+ * the user, then the lead statements of LeadsRepository) and nothing else: no framework, no
+ * validation, no logging. Only for `npm run bench`; not a server to deploy.
+ *
+ * Env: PORT, DATABASE_URL, DATABASE_POOL_SIZE (default 10, as the app's).
+ */
+const http = require('node:http');
+const { createHash } = require('node:crypto');
+const { Pool } = require('pg');
+
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+});
+
+const AUTH_SQL = `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
+  FROM auth_tokens t JOIN users u ON u.id = t.user_id
+ WHERE t.digest = $1`;
+const LEAD_COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
+const LEAD_SQL = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`;
+const COUNT_SQL = 'SELECT count(*)::int AS count FROM leads WHERE owner_id = $1';
+const PAGE_SQL = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`;
+
+const HEADER = /^(?:token|bearer)[ \t]+([\x21-\x7e]+)[ \t]*$/i;
+
+function send(response, status, body) {
+  const json = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(json),
+    'Cache-Control': 'no-store',
+  });
+  response.end(json);
+}
+
+const unauthorized = (response) =>
+  send(response, 401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Invalid token.' });
+
+async function authenticate(request) {
+  const match = HEADER.exec(request.headers.authorization ?? '');
+  if (!match) return null;
+  const digest = createHash('sha256').update(match[1], 'utf8').digest('hex');
+  const { rows } = await pool.query(AUTH_SQL, [digest]);
+  const row = rows[0];
+  if (!row || !row.is_active || (row.expiry !== null && row.expiry.getTime() <= Date.now())) return null;
+  return row;
+}
+
+const toLead = (row) => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  message: row.message,
+  owner: row.owner_id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+async function handle(request, response) {
+  const url = new URL(request.url, 'http://localhost');
+  const path = url.pathname.replace(/\/$/, '');
+  if (path === '/health') return send(response, 200, { status: 'ok' });
+  if (request.method !== 'GET') return send(response, 405, { detail: 'Method not allowed.' });
+
+  const user = await authenticate(request);
+  if (!user) return unauthorized(response);
+
+  if (path === '/api/auth/user') return send(response, 200, { id: user.user_id, username: user.username, email: user.email });
+
+  if (path === '/api/leads') {
+    // The app's own statements (LeadsRepository.listOwned): the page first,
+    // and the count only when the page does not already tell it.
+    const limit = Number(url.searchParams.get('limit') ?? 20);
+    const offset = 0;
+    const { rows } = await pool.query(PAGE_SQL, [user.user_id, limit, offset]);
+    let count = offset + rows.length;
+    if (rows.length === limit || (rows.length === 0 && offset > 0)) count = (await pool.query(COUNT_SQL, [user.user_id])).rows[0].count;
+    const next = offset + limit < count ? `http://${request.headers.host}/api/leads?limit=${limit}&offset=${offset + limit}` : null;
+    return send(response, 200, { count, next, previous: null, results: rows.map(toLead) });
+  }
+
+  const leadMatch = /^\/api\/leads\/(\d{1,10})$/.exec(path);
+  if (leadMatch) {
+    const { rows } = await pool.query(LEAD_SQL, [user.user_id, Number(leadMatch[1])]);
+    if (rows.length === 0) return send(response, 404, { detail: 'Not found.' });
+    return send(response, 200, toLead(rows[0]));
+  }
+  return send(response, 404, { detail: 'Not found.' });
+}
+
+const server = http.createServer((request, response) => {
+  handle(request, response).catch((error) => {
+    process.stderr.write(`baseline: ${error.stack ?? error}\n`);
+    if (!response.headersSent) send(response, 500, { detail: 'A server error occurred.' });
+  });
+});
+
+server.listen(Number(process.env.PORT ?? 3114), '127.0.0.1');
+
+process.once('SIGTERM', () => {
+  server.close(() => void pool.end().then(() => process.exit(0)));
+  server.closeIdleConnections();
+});

@@ -1,0 +1,370 @@
+'use strict';
+
+/**
+ * `npm run bench`: the built app (APP_DIST, default dist) as a child process
+ * on its own PostgreSQL, seeded through the API, driven by autocannon, next
+ * to the node:http + pg baseline in bench/baseline-server.js.
+ *
+ *   --quick        a few seconds per scenario and 10 users: a smoke test, not a measurement
+ *   --scale        also bulk-insert 1,000,000 tokens and leads of other users, then repeat S1–S3
+ *   --no-cluster   skip the NODE_CLUSTER_WORKERS=2 run
+ *   --no-baseline  skip the baseline server
+ *   --only S1,S3   run only these scenarios
+ *   --duration N, --warmup N, --connections N, --users N, --label NAME
+ *
+ * Env: APP_DIST, PORT (app, default 3100), BENCH_BASELINE_PORT (default PORT+10),
+ * BENCH_DATABASE_URL (a server to create the bench database on) or
+ * DATA_DIR (default .data/bench) + EMBEDDED_POSTGRES_PORT (default 54339).
+ * Any other variable the app reads (LOG_LEVEL, DATABASE_POOL_SIZE, ...) is
+ * passed through, so configurations can be compared.
+ */
+const { existsSync, mkdirSync, writeFileSync, readFileSync } = require('node:fs');
+const { cpus, availableParallelism } = require('node:os');
+const { join, resolve } = require('node:path');
+const { randomBytes } = require('node:crypto');
+const { openBenchDatabase, withClient } = require('./lib/database');
+const { startServer, loadAverage, sleep, treeRssMb, childPids } = require('./lib/processes');
+const { measure, runLoad } = require('./lib/load');
+const { SCENARIOS } = require('./lib/scenarios');
+const { seed } = require('./lib/seed');
+const { textTable, markdownReport, fmt } = require('./lib/report');
+
+const ROOT = resolve(__dirname, '..');
+const RESULTS = join(__dirname, 'results');
+
+function parseArgs(argv) {
+  const options = {
+    quick: false,
+    scale: false,
+    cluster: true,
+    baseline: true,
+    only: null,
+    duration: 10,
+    warmup: 3,
+    connections: 32,
+    users: 100,
+    leadsPerUser: 10,
+    loginConnections: 4,
+    label: null,
+  };
+  const numeric = { '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--users': 'users', '--login-connections': 'loginConnections' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') Object.assign(options, { quick: true, duration: 2, warmup: 1, users: 10, cluster: false });
+    else if (arg === '--scale') options.scale = true;
+    else if (arg === '--no-cluster') options.cluster = false;
+    else if (arg === '--no-baseline') options.baseline = false;
+    else if (arg === '--only') options.only = new Set(argv[++i].split(',').map((s) => s.trim().toUpperCase()));
+    else if (arg === '--label') options.label = argv[++i];
+    else if (numeric[arg]) {
+      const value = Number(argv[++i]);
+      if (!Number.isFinite(value) || value < 0) throw new Error(`${arg} needs a number`);
+      options[numeric[arg]] = value;
+    } else throw new Error(`unknown argument ${arg} (see the comment at the top of bench/run-bench.js)`);
+  }
+  return options;
+}
+
+const log = (message) => process.stdout.write(`[bench] ${message}\n`);
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const wants = (id) => !options.only || options.only.has(id.toUpperCase());
+  const appDist = resolve(ROOT, process.env.APP_DIST ?? 'dist');
+  if (!existsSync(join(appDist, 'main.js'))) throw new Error(`${appDist}/main.js not found: build first (npm run build) or set APP_DIST`);
+  const port = Number(process.env.PORT ?? 3100);
+  const baselinePort = Number(process.env.BENCH_BASELINE_PORT ?? port + 10);
+  mkdirSync(RESULTS, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runId = randomBytes(3).toString('hex');
+
+  const cleanups = [];
+  const cleanup = async () => {
+    while (cleanups.length) await cleanups.pop()().catch((error) => log(`cleanup: ${error.message}`));
+  };
+  const onSignal = () => {
+    log('interrupted, stopping servers');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    await benchmark({ options, wants, appDist, port, baselinePort, stamp, runId, cleanups });
+  } finally {
+    await cleanup();
+  }
+}
+
+async function benchmark({ options, wants, appDist, port, baselinePort, stamp, runId, cleanups }) {
+  const loadBefore = loadAverage();
+  log(`load average ${loadBefore.join(' ')} on ${availableParallelism()} CPUs${loadBefore[0] >= 1 ? ' (busy machine: expect noisy figures)' : ''}`);
+
+  const database = await openBenchDatabase({
+    appDist,
+    dataDir: resolve(ROOT, process.env.DATA_DIR ?? '.data/bench'),
+    port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54339),
+    externalUrl: process.env.BENCH_DATABASE_URL,
+  });
+  cleanups.push(() => database.close());
+  log(`PostgreSQL ${database.version} (${database.embedded ? 'embedded' : 'BENCH_DATABASE_URL'})`);
+
+  // Production defaults, except that the login/register throttles are raised
+  // far out of reach (still checked on every request, so their cost counts):
+  // the whole load comes from one IP and a few usernames.
+  const appEnv = {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    THROTTLE_LOGIN_PER_IP: process.env.THROTTLE_LOGIN_PER_IP ?? '1000000',
+    THROTTLE_LOGIN_PER_USERNAME: process.env.THROTTLE_LOGIN_PER_USERNAME ?? '1000000',
+    THROTTLE_REGISTER_PER_IP: process.env.THROTTLE_REGISTER_PER_IP ?? '1000000',
+    ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
+  };
+  const logName = (what) => join(RESULTS, `${stamp}-${what}.log`);
+  const startApp = async (workers) => {
+    const server = await startServer({
+      name: workers ? `app (${workers} workers)` : 'app',
+      command: process.execPath,
+      args: [join(appDist, 'main.js')],
+      env: { ...appEnv, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: database.url, NODE_CLUSTER_WORKERS: String(workers) },
+      port,
+      logFile: logName(workers ? `app-cluster${workers}` : 'app'),
+    });
+    cleanups.push(() => server.stop());
+    return server;
+  };
+  let app = await startApp(0);
+  const leadsAvailable = (await fetch(`http://127.0.0.1:${port}/api/leads`)).status !== 404;
+  if (!leadsAvailable) log('this build has no /api/leads: S2–S4, S8 and the leads part of the baseline are skipped');
+
+  log(`seeding ${options.users} users${leadsAvailable ? ` × ${options.leadsPerUser} leads` : ''} through the API`);
+  const data = await seed({
+    baseUrl: `http://127.0.0.1:${port}`,
+    users: options.users,
+    leadsPerUser: leadsAvailable ? options.leadsPerUser : 0,
+    runId,
+  });
+
+  let baseline = null;
+  if (options.baseline) {
+    baseline = await startServer({
+      name: 'baseline',
+      command: process.execPath,
+      args: [join(__dirname, 'baseline-server.js')],
+      env: { PORT: String(baselinePort), DATABASE_URL: database.url, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10' },
+      port: baselinePort,
+      logFile: logName('baseline'),
+    });
+    cleanups.push(() => baseline.stop());
+  }
+
+  const results = [];
+  const common = { seed: data, connections: options.connections, warmupSec: options.warmup, durationSec: options.duration };
+  const run = async (id, server, serverLabel, phase, extra = {}) => {
+    const scenario = SCENARIOS[id];
+    const load = loadAverage()[0];
+    log(`${id} ${scenario.title} → ${serverLabel}${phase ? ` [${phase}]` : ''} (load ${load})`);
+    const figures = await measure({ ...common, ...extra, server, scenario });
+    const entry = { scenario: id, title: scenario.title, server: serverLabel, phase, load, connections: extra.connections ?? common.connections, ...figures };
+    results.push(entry);
+    log(`   ${fmt(entry.rps, 0)} req/s, p50 ${fmt(entry.p50, 2)} ms, p99 ${fmt(entry.p99, 2)} ms, errors ${entry.errors}, RSS ${fmt(entry.rssMb, 0)} MB`);
+    return entry;
+  };
+  const needsLeads = new Set(['S2', 'S2c', 'S3', 'S4', 'S8']);
+  const available = (id) => wants(id) && (leadsAvailable || !needsLeads.has(id));
+  const withBaseline = new Set(['S1', 'S2', 'S2c', 'S3', 'S6']);
+
+  const readScenarios = async (server, label, phase) => {
+    for (const id of ['S1', 'S2', 'S2c', 'S3', 'S6', 'S7']) {
+      if (!available(id)) continue;
+      const entry = await run(id, server, label, phase);
+      if (baseline && withBaseline.has(id) && !label.includes('workers')) {
+        const base = await run(id, baseline, 'baseline', phase);
+        entry.ratio = entry.rps / base.rps;
+      }
+    }
+  };
+
+  const writeScenarios = async (server, label) => {
+    if (available('S4')) {
+      await run('S4', server, label);
+      // Back to 10 leads per user, so later list figures stay comparable.
+      await withClient(database.url, async (client) => {
+        await client.query(`DELETE FROM leads WHERE email LIKE $1`, [`${runId}-s4-%`]);
+        await client.query('VACUUM ANALYZE leads');
+      });
+    }
+    if (available('S5')) await run('S5', server, label, undefined, { connections: Math.min(options.connections, 8) });
+  };
+
+  // Reads under a login load: S3 at full concurrency while logins run on a
+  // few more connections, both measured over the same window.
+  const readsUnderLogins = async (server, label) => {
+    if (!available('S8')) return;
+    const idle = results.find((r) => r.scenario === 'S3' && r.server === label && !r.phase);
+    log(`S8 S3 reads while logins run → ${label} (load ${loadAverage()[0]})`);
+    const loginLoad = (durationSec) =>
+      runLoad({ port: server.port, scenario: SCENARIOS.S5, seed: data, connections: options.loginConnections, durationSec });
+    await Promise.all([loginLoad(options.warmup), runLoad({ port: server.port, scenario: SCENARIOS.S3, seed: data, connections: options.connections, durationSec: options.warmup })]);
+    const [logins, reads] = await Promise.all([loginLoad(options.duration), measure({ ...common, warmupSec: 0, server, scenario: SCENARIOS.S3 })]);
+    const entry = {
+      scenario: 'S8',
+      title: `S3 reads + ${options.loginConnections} login connections (${fmt(logins.rps, 0)} logins/s, login p99 ${fmt(logins.p99, 0)} ms)`,
+      server: label,
+      load: loadAverage()[0],
+      connections: options.connections,
+      ...reads,
+      errors: reads.errors + logins.errors,
+      logins,
+      p99VsIdle: idle ? reads.p99 / idle.p99 : null,
+    };
+    results.push(entry);
+    log(`   reads ${fmt(reads.rps, 0)} req/s, p99 ${fmt(reads.p99, 2)} ms (${fmt(entry.p99VsIdle, 2)}× idle); logins ${fmt(logins.rps, 0)}/s`);
+  };
+
+  await readScenarios(app, 'app');
+  await writeScenarios(app, 'app');
+  await readsUnderLogins(app, 'app');
+  const idleRssMb = treeRssMb(app.pid);
+
+  if (options.cluster) {
+    await app.stop();
+    const cluster = await startApp(2);
+    await sleep(500);
+    if (childPids(cluster.pid).length < 2) {
+      log('this build does not run NODE_CLUSTER_WORKERS=2 as a cluster (no worker processes): cluster figures skipped');
+    } else {
+      const label = 'app, 2 workers';
+      await readScenarios(cluster, label);
+      await writeScenarios(cluster, label);
+      await readsUnderLogins(cluster, label);
+    }
+    await cluster.stop();
+    app = await startApp(0);
+  }
+
+  if (options.scale) {
+    log('scale: inserting 10,000 users, 1,000,000 tokens and 1,000,000 leads with SQL');
+    const started = Date.now();
+    await withClient(database.url, (client) => bulkInsert(client));
+    log(`scale: inserted in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    await readScenarios(app, 'app', 'scale');
+  }
+
+  const loadAfter = loadAverage();
+  await app.stop();
+  if (baseline) await baseline.stop();
+
+  const report = {
+    meta: {
+      startedAt: stamp,
+      label: options.label,
+      node: process.version,
+      postgres: database.version,
+      embedded: database.embedded,
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      connections: options.connections,
+      warmupSec: options.warmup,
+      durationSec: options.duration,
+      users: options.users,
+      leadsPerUser: leadsAvailable ? options.leadsPerUser : 0,
+      loadBefore,
+      loadAfter,
+      appEnv,
+      idleRssMb,
+      appDist: process.env.APP_DIST ?? 'dist',
+      commit: gitCommit(),
+    },
+    results,
+    targets: evaluateTargets(results, options),
+  };
+  const base = join(RESULTS, options.label ? `${stamp}-${options.label}` : stamp);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdownReport(report));
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'latest.md'), markdownReport(report));
+
+  process.stdout.write(`\n${textTable(results)}\n\nTargets:\n`);
+  for (const target of report.targets) process.stdout.write(`  ${target.pass === null ? '-' : target.pass ? 'PASS' : 'FAIL'}  ${target.name}: ${target.actual}\n`);
+  process.stdout.write(`\nLoad average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after.\nWrote ${base}.json and .md (also bench/results/latest.*)\n`);
+  if (options.quick && results.some((r) => r.errors > 0)) {
+    process.stdout.write('quick run had errors\n');
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * Other owners' data, at the volume a busy deployment would hold, inserted
+ * in bulk; the benchmark users' own rows are unchanged, so S1–S3 should
+ * barely move if every query is served by its index.
+ */
+async function bulkInsert(client) {
+  await client.query(`
+    INSERT INTO users (username, email, password_hash)
+    SELECT 'scale_' || g, 'scale_' || g || '@bench.example', '!unusable'
+      FROM generate_series(1, 10000) g`);
+  const { rows } = await client.query(`SELECT min(id) AS first FROM users WHERE username LIKE 'scale\\_%'`);
+  const first = rows[0].first;
+  await client.query(
+    `INSERT INTO auth_tokens (digest, token_key, user_id, created_at, expiry)
+     SELECT encode(sha256(convert_to('scale-token-' || g, 'UTF8')), 'hex'), substr(md5(g::text), 1, 8),
+            $1::int + g % 10000, now() - (g % 36000) * interval '1 second', now() + interval '10 hours'
+       FROM generate_series(1, 1000000) g`,
+    [first],
+  );
+  await client.query(
+    `INSERT INTO leads (name, email, message, owner_id, created_at, updated_at)
+     SELECT 'Scale lead ' || g, 'scale-' || g || '@bench.example', 'A lead of another owner, for the scale benchmark.',
+            $1::int + g % 10000, now() - g * interval '1 second', now() - g * interval '1 second'
+       FROM generate_series(1, 1000000) g`,
+    [first],
+  );
+  await client.query('VACUUM ANALYZE');
+}
+
+function gitCommit() {
+  try {
+    const head = readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref: ')) return head.slice(0, 12);
+    return readFileSync(join(ROOT, '.git', head.slice(5)), 'utf8').trim().slice(0, 12);
+  } catch {
+    return null;
+  }
+}
+
+function evaluateTargets(results, options) {
+  const find = (scenario, server, phase) => results.find((r) => r.scenario === scenario && r.server === server && r.phase === phase);
+  const targets = [];
+  for (const id of ['S1', 'S2', 'S3', 'S6']) {
+    const app = find(id, 'app');
+    const base = find(id, 'baseline');
+    if (!app) continue;
+    targets.push({
+      name: `${id} ≥ 0.6× baseline req/s, no errors, p99 < 25 ms`,
+      actual: `${base ? `${fmt(app.rps / base.rps, 2)}×` : 'no baseline'}, ${app.errors} errors, p99 ${fmt(app.p99, 2)} ms`,
+      pass: (base ? app.rps / base.rps >= 0.6 : true) && app.errors === 0 && app.p99 < 25,
+    });
+  }
+  const s5 = find('S5', 'app');
+  if (s5) targets.push({ name: 'S5 ≥ 40 logins/s, no errors', actual: `${fmt(s5.rps, 1)}/s, ${s5.errors} errors`, pass: s5.rps >= 40 && s5.errors === 0 });
+  const s8 = find('S8', 'app');
+  if (s8) targets.push({ name: 'S8 read p99 ≤ 3× idle S3 p99', actual: `${fmt(s8.p99, 2)} ms = ${fmt(s8.p99VsIdle, 2)}× idle`, pass: s8.p99VsIdle !== null && s8.p99VsIdle <= 3 });
+  for (const id of ['S1', 'S2', 'S2c', 'S3']) {
+    const before = find(id, 'app');
+    const after = find(id, 'app', 'scale');
+    if (before && after) {
+      const change = after.rps / before.rps - 1;
+      targets.push({ name: `${id} at scale within 15% of req/s`, actual: `${change >= 0 ? '+' : ''}${fmt(change * 100, 1)}%`, pass: Math.abs(change) <= 0.15 || change > 0 });
+    }
+  }
+  const peak = Math.max(0, ...results.filter((r) => r.server === 'app').map((r) => r.rssMb));
+  if (peak > 0) targets.push({ name: 'one process < 200 MB RSS', actual: `peak ${fmt(peak, 0)} MB`, pass: peak < 200 });
+  if (options.quick) for (const t of targets) if (!t.name.startsWith('one process')) t.pass = null;
+  return targets;
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+  process.exit(1);
+});

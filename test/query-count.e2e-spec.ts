@@ -1,0 +1,120 @@
+import { Client, Pool, PoolClient } from 'pg';
+import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
+import { login } from './support/tokens';
+import { createTestApp, TestApp } from './support/test-app';
+
+/**
+ * Every statement the app sends to PostgreSQL, counted on the wire side of
+ * node-postgres (so nothing that bypasses TypeORM escapes), minus the test's
+ * own connections. The budget: one statement to authenticate (the token
+ * joined to its user) and one for the resource.
+ */
+class StatementLog {
+  readonly statements: string[] = [];
+  private readonly ignored = new WeakSet<object>();
+  private readonly original = Client.prototype.query;
+
+  install(testPool: Pool): void {
+    testPool.on('connect', (client: PoolClient) => this.ignored.add(client));
+    const { ignored, statements, original } = this;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      if (!ignored.has(this)) {
+        const config = args[0] as string | { text?: string };
+        statements.push(typeof config === 'string' ? config : (config.text ?? ''));
+      }
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  }
+
+  uninstall(): void {
+    Client.prototype.query = this.original;
+  }
+
+  async during(work: () => Promise<unknown>): Promise<string[]> {
+    const start = this.statements.length;
+    await work();
+    return this.statements.slice(start).map((sql) => sql.replace(/\s+/g, ' ').trim());
+  }
+}
+
+const AUTH_STATEMENT = /^SELECT .* FROM auth_tokens t JOIN users u ON u\.id = t\.user_id WHERE t\.digest = \$1$/;
+
+describe('statements per request', () => {
+  let t: TestApp;
+  let user: RegisteredUser;
+  let leadIds: number[];
+  const log = new StatementLog();
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    log.install(t.db);
+    user = await registerUser(t);
+    leadIds = [];
+    for (let i = 0; i < 10; i++) {
+      const response = await t
+        .http()
+        .post('/api/leads')
+        .set(...tokenHeader(user.token))
+        .send({ name: `Lead ${i}`, email: `lead${i}@example.com`, message: 'Counting statements.' })
+        .expect(201);
+      leadIds.push(response.body.id as number);
+    }
+  });
+  afterAll(async () => {
+    log.uninstall();
+    await t.close();
+  });
+
+  const get = (path: string, token = user.token) => t.http().get(path).set(...tokenHeader(token));
+
+  it('authenticates GET /api/auth/user with one statement: the token joined to its user', async () => {
+    const statements = await log.during(() => get('/api/auth/user').expect(200));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(AUTH_STATEMENT);
+  });
+
+  it('answers GET /api/leads/:id with two statements: authentication, then the owner-scoped lead', async () => {
+    const statements = await log.during(() => get(`/api/leads/${leadIds[3]}`).expect(200));
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(AUTH_STATEMENT);
+    expect(statements[1]).toMatch(/FROM leads WHERE owner_id = \$1 AND id = \$2$/);
+  });
+
+  it('answers a short GET /api/leads page with two statements (the page tells the count)', async () => {
+    const statements = await log.during(() => get('/api/leads').expect(200));
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(AUTH_STATEMENT);
+    expect(statements[1]).toMatch(/^SELECT .* FROM leads WHERE owner_id = \$1 ORDER BY .* LIMIT \$2 OFFSET \$3$/);
+  });
+
+  it('answers a full GET /api/leads page with three statements: authentication, the page and its count', async () => {
+    const statements = await log.during(() => get('/api/leads?limit=5').expect(200));
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(AUTH_STATEMENT);
+    expect(statements[1]).toMatch(/FROM leads WHERE owner_id = \$1 ORDER BY/);
+    expect(statements[2]).toMatch(/^SELECT count\(\*\).* FROM leads WHERE owner_id = \$1$/);
+  });
+
+  it('refuses a revoked token after one statement, and a malformed one without any', async () => {
+    const revoked = await login(t, user);
+    await t.http().post('/api/auth/logout').set(...tokenHeader(revoked)).expect(204);
+
+    const revokedStatements = await log.during(() => get('/api/auth/user', revoked).expect(401));
+    expect(revokedStatements).toHaveLength(1);
+    expect(revokedStatements[0]).toMatch(AUTH_STATEMENT);
+
+    const badChecksum = `${user.token.slice(0, -1)}${user.token.endsWith('A') ? 'B' : 'A'}`;
+    expect(await log.during(() => get('/api/auth/user', badChecksum).expect(401))).toEqual([]);
+  });
+
+  it('stamps lastUsedAt on a fresh token once (one extra UPDATE), not on the requests that follow', async () => {
+    const fresh = await login(t, user);
+    const first = await log.during(() => get('/api/auth/user', fresh).expect(200));
+    expect(first).toHaveLength(2);
+    expect(first[0]).toMatch(AUTH_STATEMENT);
+    expect(first[1]).toMatch(/^UPDATE "auth_tokens" SET .*"last_used_at"/);
+
+    const second = await log.during(() => get('/api/auth/user', fresh).expect(200));
+    expect(second).toHaveLength(1);
+  });
+});
