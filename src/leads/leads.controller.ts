@@ -15,7 +15,7 @@ import type { Request } from 'express';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import type { Principal } from '../common/decorators/current-user.decorator';
 import { IntIdPipe } from '../common/http/int-id.pipe';
-import { DEFAULT_LIMIT, MAX_LIMIT, Page, toPage } from '../common/http/pagination';
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, toPage } from '../common/http/pagination';
 import { ApiValidationPipe } from '../common/http/validation.pipe';
 import { ApiProblems } from '../common/openapi/problem.schema';
 import { CreateLeadDto } from './dto/create-lead.dto';
@@ -39,22 +39,23 @@ export class LeadsController {
 
   @Get()
   @ApiOperation({ summary: "A page of the caller's leads", description: 'Pages never overlap: `id` always breaks ties.' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } })
-  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  // Swagger lists parameters in reverse decorator order: this shows limit, offset, search, ordering.
+  @ApiQuery({
+    name: 'ordering',
+    required: false,
+    schema: { type: 'string', default: DEFAULT_ORDERING },
+    description:
+      `Comma-separated fields from ${Object.keys(ORDERING_COLUMNS).join(', ')}, each optionally prefixed with \`-\` (descending). ` +
+      '`id` is appended as the last tie-breaker, in the direction of the last field, unless listed.',
+  })
   @ApiQuery({
     name: 'search',
     required: false,
     schema: { type: 'string' },
     description: 'Case-insensitive substring of name, email or message (the whole value, trimmed; `%` and `_` match themselves)',
   })
-  @ApiQuery({
-    name: 'ordering',
-    required: false,
-    schema: { type: 'string', default: DEFAULT_ORDERING, example: 'name,-createdAt' },
-    description:
-      `Comma-separated fields from ${Object.keys(ORDERING_COLUMNS).join(', ')}, each optionally prefixed with \`-\` (descending). ` +
-      '`id` is appended as the last tie-breaker, in the direction of the last field, unless listed.',
-  })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } })
   @ApiOkResponse({ type: LeadPageResponse })
   @ApiProblems([400, 'A bad `limit`, `offset` or `ordering`: `errors` names each parameter'])
   async list(@CurrentUser() principal: Principal, @Query() query: Record<string, unknown>, @Req() request: Request): Promise<Page<LeadView>> {
