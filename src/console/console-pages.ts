@@ -40,7 +40,8 @@ export function consolePages(directory = consoleDirectory()): RequestHandler[] {
     const page = Object.hasOwn(PAGES, path) ? PAGES[path] : undefined;
     if (page === undefined) return next();
     response.setHeader('Cache-Control', 'no-cache');
-    response.sendFile(join(directory, page), (error?: Error) => {
+    // `root` keeps send's dot-file rule to the page name, not to where the app is installed.
+    response.sendFile(page, { root: directory }, (error?: Error) => {
       if (error && !response.headersSent) next(error);
     });
   };

@@ -22,7 +22,8 @@ export function csrfToken() {
 /** GET /api/auth/login sets a fresh csrftoken cookie bound to the current session (if any). */
 export async function refreshCsrfToken() {
   const response = await fetch('/api/auth/login', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-  if (!response.ok) throw new ApiError(response.status, await readJson(response));
+  const body = await readJson(response);
+  if (!response.ok) throw new ApiError(response.status, body);
 }
 
 async function readJson(response) {
@@ -108,7 +109,7 @@ export function showErrors(form, error) {
       unplaced.push(...messages);
       continue;
     }
-    slot.textContent = messages.join(' ');
+    slot.replaceChildren(...messages.map((message) => element('span', { text: message })));
     input.setAttribute('aria-invalid', 'true');
     if (!firstInvalid) firstInvalid = input;
   }
@@ -128,6 +129,12 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 
 export function formatDate(value) {
   return value ? dateFormat.format(new Date(value)) : '—';
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export function formatDay(value) {
+  return value ? dayFormat.format(new Date(value)) : '—';
 }
 
 export function element(tag, properties = {}, children = []) {

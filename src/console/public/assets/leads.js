@@ -1,4 +1,4 @@
-import { api, ApiError, clearErrors, element, flash, formatDate, formValues, redirectIfSignedOut, setBusy, showErrors, startSignedInPage } from './api.js';
+import { api, ApiError, clearErrors, element, flash, formatDate, formatDay, formValues, redirectIfSignedOut, setBusy, showErrors, startSignedInPage } from './api.js';
 
 const PAGE_SIZE = 10;
 
@@ -60,17 +60,27 @@ function leadRow(lead) {
   edit.addEventListener('click', () => startEditing(lead));
   const remove = element('button', { type: 'button', className: 'small danger-text', text: 'Delete', 'aria-label': `Delete ${lead.name}` });
   remove.addEventListener('click', () => confirmDelete(lead));
-  return element('tr', { 'data-id': String(lead.id) }, [
-    element('td', { className: 'strong', text: lead.name }),
-    element('td', {}, [element('a', { href: `mailto:${lead.email}`, text: lead.email })]),
+  const row = element('tr', { 'data-id': String(lead.id) }, [
+    element('td', { className: 'lead-cell' }, [
+      element('span', { className: 'lead-name', text: lead.name }),
+      element('a', { className: 'lead-email', href: `mailto:${lead.email}`, text: lead.email }),
+    ]),
     element('td', { className: 'message', text: lead.message }),
-    element('td', { className: 'nowrap muted', text: formatDate(lead.createdAt) }),
+    element('td', { className: 'nowrap muted' }, [element('time', { datetime: lead.createdAt, title: formatDate(lead.createdAt), text: formatDay(lead.createdAt) })]),
     element('td', { className: 'row-actions' }, [edit, remove]),
   ]);
+  if (state.editing && state.editing.id === lead.id) row.classList.add('editing');
+  return row;
+}
+
+function markEditingRow() {
+  for (const row of tableBody.querySelectorAll('tr')) row.classList.toggle('editing', Boolean(state.editing) && row.dataset.id === String(state.editing.id));
 }
 
 function startEditing(lead) {
   state.editing = lead;
+  markEditingRow();
+  flash('');
   clearErrors(form);
   form.elements.namedItem('name').value = lead.name;
   form.elements.namedItem('email').value = lead.email;
@@ -83,6 +93,7 @@ function startEditing(lead) {
 
 function stopEditing() {
   state.editing = null;
+  markEditingRow();
   form.reset();
   clearErrors(form);
   formTitle.textContent = 'New lead';
