@@ -8,7 +8,9 @@ export function setupOpenApi(app: INestApplication): void {
     .setTitle('Leads API')
     .setDescription(
       'Users, knox-style tokens and owner-scoped leads. Authenticate with `Authorization: Token <token>` ' +
-        '(or `Bearer <token>`). Errors are RFC 9457 problem details with the DRF sentence in `detail`.',
+        '(or `Bearer <token>`). Errors are RFC 9457 problem details with the DRF sentence in `detail`. ' +
+        'Browsers may use the Django flow instead: `GET /api/auth/login` for the `csrftoken` cookie, then `POST /api/auth/login` ' +
+        'with `X-CSRFToken` sets the HttpOnly `sessionid` cookie; unsafe requests made with that cookie repeat `X-CSRFToken`.',
     )
     .setVersion('1.0.0')
     .addApiKey(
@@ -16,6 +18,7 @@ export function setupOpenApi(app: INestApplication): void {
       'token',
     )
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Login only' }, 'basic')
+    .addCookieAuth('sessionid', { type: 'apiKey', in: 'cookie', name: 'sessionid', description: 'Browser session; unsafe methods also need the X-CSRFToken header' }, 'session')
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsSchema] });
   SwaggerModule.setup('api/docs', app, document, {
