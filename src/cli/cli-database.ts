@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { buildDataSourceOptions, DatabaseTimeouts } from '../database/data-source-options';
 import { CommandError } from './cli-errors';
 
 // A container may start before its database accepts connections; these mean "not yet", not "never".
@@ -29,12 +29,12 @@ function describeError(error: unknown): string {
 export async function connect(
   url: string,
   description: string,
-  waitSeconds: number,
-  onWaiting: (reason: string) => void,
+  options: { waitSeconds: number; timeouts: DatabaseTimeouts; onWaiting: (reason: string) => void },
 ): Promise<DataSource> {
+  const { waitSeconds, timeouts, onWaiting } = options;
   const deadline = Date.now() + waitSeconds * 1000;
   for (let attempt = 1; ; attempt++) {
-    const dataSource = new DataSource(buildDataSourceOptions(url, 2));
+    const dataSource = new DataSource(buildDataSourceOptions(url, 2, timeouts));
     try {
       return await dataSource.initialize();
     } catch (error) {

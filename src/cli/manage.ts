@@ -10,6 +10,8 @@ import { ParsedCommandLine, parseCommandLine } from './command-line';
 import { ManagementService } from './management.service';
 import { PasswordSource, StdinPasswordSource, TerminalPasswordSource, TextOutput } from './password-input';
 
+const MIGRATION_STATEMENT_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
 export interface CliIo {
   stdin: NodeJS.ReadableStream & Partial<Pick<ReadStream, 'isTTY' | 'setRawMode'>>;
   /** Results only, so that scripts can read them. */
@@ -58,7 +60,15 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
       attachToRunning: true,
       onLog: config.logLevel === 'debug' ? (message) => complain(message) : undefined,
     });
-    dataSource = await connect(database.url, database.description, commandLine.waitSeconds, complain);
+    dataSource = await connect(database.url, database.description, {
+      waitSeconds: commandLine.waitSeconds,
+      timeouts: {
+        connectMs: config.databaseConnectTimeoutMs,
+        // Rewriting or indexing a large table may take far longer than any request is allowed to.
+        statementMs: commandLine.command === 'migrate' ? MIGRATION_STATEMENT_TIMEOUT_MS : config.databaseStatementTimeoutMs,
+      },
+      onWaiting: complain,
+    });
     const service = ManagementService.forDataSource(dataSource);
     if (commandLine.command !== 'migrate') await refuseUnmigrated(service);
     say(await execute(service, commandLine, passwords));
