@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 /** Socket-level failures on the way to PostgreSQL. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -26,6 +26,9 @@ export function isDatabaseUnavailable(exception: unknown, depth = 0): boolean {
   if (typeof exception !== 'object' || exception === null || depth > 5) return false;
   const error = exception as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; driverError?: unknown };
   if (exception instanceof QueryFailedError && isDatabaseUnavailable(exception.driverError, depth + 1)) return true;
+  // TypeORM releases a transaction's connection the moment the server drops
+  // it; the transaction's next statement then fails with this, not a pg error.
+  if (exception instanceof QueryRunnerAlreadyReleasedError) return true;
   if (typeof error.code === 'string') {
     const code = error.code;
     if (NETWORK_CODES.has(code) || SQLSTATE_RETRYABLE.has(code)) return true;
