@@ -35,7 +35,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a user and return their first token' })
   @ApiConsumes(...BODY_TYPES)
   @ApiCreatedResponse({ type: TokenResponseDto })
-  @ApiProblems(400, [403, 'Maximum amount of tokens allowed per user exceeded.'], [409, 'A user with that username already exists.'], 413, 415)
+  @ApiProblems(400, [403, 'Maximum amount of tokens allowed per user exceeded.'], [409, 'A user with that username already exists.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   register(@Body() dto: RegisterDto): Promise<TokenResponse> {
     return this.auth.register(dto);
   }
@@ -50,7 +50,7 @@ export class AuthController {
   @ApiBody({ type: LoginDto, required: false })
   @ApiBasicAuth('basic')
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(400, [401, 'Invalid username/password.'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415)
+  @ApiProblems(400, [401, 'Invalid username/password.'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponse> {
     let { username, password } = dto;
     if (username === undefined && password === undefined) {
