@@ -3,6 +3,9 @@ import { registerUser, RegisteredUser, STRONG_PASSWORD, tokenHeader, uniqueName 
 import { createTestApp, TestApp } from './support/test-app';
 import { tokenCount } from './support/tokens';
 
+// 50 argon2 verifications on a shared 2-core machine take several seconds.
+jest.setTimeout(60_000);
+
 const statuses = (responses: Array<{ status: number }>): Record<number, number> =>
   responses.reduce<Record<number, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 
