@@ -153,6 +153,11 @@ async function main() {
         throw error;
       }
     };
+    // Leaving a page while its scripts are still fetching cancels those requests: let it settle first.
+    const visit = async (pathname) => {
+      await page.waitForLoadState('networkidle');
+      await page.goto(pathname);
+    };
     const expectText = async (locator, text) => {
       await locator.filter({ hasText: text }).first().waitFor();
     };
@@ -161,7 +166,7 @@ async function main() {
     const password = 'amber-Orchard-58-compass';
 
     await step('register page shows field errors from the API next to the field', async () => {
-      await page.goto('/register');
+      await visit('/register');
       await screenshot('register');
       await page.getByLabel('Username').fill(username);
       await page.getByLabel('Email').fill('not-an-email');
@@ -204,7 +209,7 @@ async function main() {
     });
 
     await step('sign in through the form with the keyboard only', async () => {
-      await page.goto('/');
+      await visit('/');
       await screenshot('login');
       const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
       if (focused !== 'username') throw new Error(`the username field is not focused on load (focus: ${focused})`);
@@ -284,6 +289,7 @@ async function main() {
         });
         if (created.status !== 201) throw new Error(`creating a lead through the API failed: ${created.status}`);
       }
+      await page.waitForLoadState('networkidle');
       await page.reload();
       await expectText(page.locator('#page-info'), '1–10 of 12');
       await page.getByRole('button', { name: 'Next' }).click();
@@ -336,7 +342,7 @@ async function main() {
       const cookies = await context.cookies();
       if (cookies.some((cookie) => cookie.name === 'sessionid')) throw new Error('the session cookie survived logout');
       watcher.expect('GET', '/api/auth/user', 401);
-      await page.goto('/leads');
+      await visit('/leads');
       await page.waitForURL((url) => url.pathname === '/');
       await page.getByRole('heading', { name: 'Sign in to Leads' }).waitFor();
     });
@@ -357,7 +363,7 @@ async function main() {
     });
 
     await step('Swagger UI works under its Content Security Policy', async () => {
-      await page.goto('/api/docs');
+      await visit('/api/docs');
       await page.locator('.swagger-ui .info .title', { hasText: 'Leads API' }).waitFor();
       await page.locator('.opblock-summary-path', { hasText: '/api/leads' }).first().waitFor();
       await screenshot('swagger');
@@ -365,7 +371,7 @@ async function main() {
 
     await step('the pages fit a phone screen', async () => {
       await page.setViewportSize({ width: 390, height: 800 });
-      await page.goto('/register');
+      await visit('/register');
       await screenshot('register-phone');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the screen`);

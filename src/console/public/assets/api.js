@@ -26,10 +26,15 @@ export async function refreshCsrfToken() {
   if (!response.ok) throw new ApiError(response.status, body);
 }
 
+/**
+ * Always reads the body to its end, even an empty one: navigating away while
+ * the browser still holds an unread response cancels that request.
+ */
 async function readJson(response) {
-  if (response.status === 204) return null;
+  const text = await response.text();
+  if (!text) return null;
   try {
-    return await response.json();
+    return JSON.parse(text);
   } catch {
     return null;
   }
