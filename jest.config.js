@@ -14,6 +14,9 @@ const common = {
 };
 
 module.exports = {
+  // Jest reads the timeout only at the top level, not per project. e2e tests share two cores with
+  // PostgreSQL and argon2, so a loaded machine must not turn a slow test into a failure.
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -22,7 +25,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 30000,
     },
   ],
 };
