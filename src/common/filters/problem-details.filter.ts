@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../../database/database-unavailable';
 import { ApiException, problem, ProblemDetails } from '../http/problem-details';
@@ -11,6 +12,8 @@ import { ApiException, problem, ProblemDetails } from '../http/problem-details';
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
+
+  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -26,6 +29,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toProblem(exception: unknown, request: Request): { body: ProblemDetails; headers: Record<string, string> } {
     if (exception instanceof ApiException) {
       return { body: problem(exception.getStatus(), exception.detail, exception.errors), headers: exception.headers };
+    }
+    if (exception instanceof NotFoundException && !(request as { route?: unknown }).route) {
+      // No route matched this method; if one matches the path, DRF answers 405 and lists what is allowed.
+      const allowed = this.allowedMethods(request.path);
+      if (allowed.length > 0) {
+        return {
+          body: problem(HttpStatus.METHOD_NOT_ALLOWED, `Method "${request.method}" not allowed.`),
+          headers: { Allow: allowed.join(', ') },
+        };
+      }
     }
     if (exception instanceof HttpException) {
       // Body-parser and multer errors reach us wrapped by the HTTP adapter.
@@ -50,6 +63,25 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     );
     return { body: problem(HttpStatus.INTERNAL_SERVER_ERROR, 'A server error occurred.'), headers: {} };
   }
+
+  private allowedMethods(path: string): string[] {
+    const instance = this.adapterHost?.httpAdapter?.getInstance?.() as { router?: { stack?: RouteLayer[] } } | undefined;
+    const methods = new Set<string>();
+    for (const layer of instance?.router?.stack ?? []) {
+      if (!layer.route || typeof layer.match !== 'function' || !layer.match(path)) continue;
+      for (const [method, handled] of Object.entries(layer.route.methods)) {
+        if (handled && method !== '_all') methods.add(method.toUpperCase());
+      }
+    }
+    if (methods.has('GET')) methods.add('HEAD');
+    if (methods.size > 0) methods.add('OPTIONS');
+    return [...methods];
+  }
+}
+
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match?: (path: string) => boolean;
 }
 
 function defaultDetail(status: number, exception: HttpException): string {
