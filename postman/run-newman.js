@@ -90,7 +90,7 @@ async function main() {
   const flag = process.argv.indexOf('--base-url');
   const external = flag >= 0 ? process.argv[flag + 1] : undefined;
   const server = external ? { baseUrl: external.replace(/\/$/, ''), stop: async () => undefined } : await startServer();
-  let failed = true;
+  let failed;
   try {
     if (external) await waitUntilReady(server.baseUrl, null, 60_000);
     const summary = await runCollection(server.baseUrl);
