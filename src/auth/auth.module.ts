@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -12,9 +11,10 @@ import { TokenStrategy } from './token.strategy';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
+  imports: [TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
   controllers: [AuthController],
   providers: [AuthService, AuthTokensRepository, TokensService, TokenStrategy, TokenPruner],
-  exports: [TokensService],
+  // TokenStrategy: for the global TokenAuthGuard, which AppModule provides.
+  exports: [TokensService, TokenStrategy],
 })
 export class AuthModule {}
