@@ -151,7 +151,9 @@ const listQuery = fc
   )
   .map((query) => {
     const pairs = Object.entries(query).filter(([, value]) => value !== undefined);
-    return pairs.length ? `?${pairs.map(([key, value]) => `${key}=${percentEncode(String(value))}`).join('&')}` : '';
+    // fc.jsonValue may build objects without a prototype (a "__proto__" key), which String() cannot print.
+    const text = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+    return pairs.length ? `?${pairs.map(([key, value]) => `${key}=${percentEncode(text(value))}`).join('&')}` : '';
   });
 
 const ROUTES: RouteSpec[] = [
@@ -273,7 +275,7 @@ function encodeBody(body: unknown, how: Encoding, duplicate: boolean): { type?: 
     case 'garbage-json':
       return { type: 'application/json', bytes: Buffer.from(encodeJson(body).slice(0, -1) + '\u0000{') };
     case 'text':
-      return { type: 'text/plain', bytes: Buffer.from(String(body)) };
+      return { type: 'text/plain', bytes: Buffer.from(typeof body === 'object' && body !== null ? JSON.stringify(body) : String(body)) };
     case 'form':
       return {
         type: 'application/x-www-form-urlencoded',
