@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -11,10 +12,9 @@ import { TokenStrategy } from './token.strategy';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
+  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
   controllers: [AuthController],
   providers: [AuthService, AuthTokensRepository, TokensService, TokenStrategy, TokenPruner],
-  // TokenStrategy: for the global TokenAuthGuard, which AppModule provides.
-  exports: [TokensService, TokenStrategy],
+  exports: [TokensService],
 })
 export class AuthModule {}

@@ -1,23 +1,19 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
-import type { Principal } from '../common/decorators/current-user.decorator';
+import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
-import { TokenStrategy } from './token.strategy';
+import { TOKEN_STRATEGY } from './token.strategy';
 
 /** The one global guard: every route needs a token unless it is marked @Public(). */
 @Injectable()
-export class TokenAuthGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly strategy: TokenStrategy,
-  ) {}
+export class TokenAuthGuard extends AuthGuard(TOKEN_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<Request & { user?: Principal }>();
-    request.user = await this.strategy.authenticate(request);
-    return true;
+    return super.canActivate(context) as Promise<boolean>;
   }
 }
