@@ -143,6 +143,11 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
     leadsPerUser: leadsAvailable ? options.leadsPerUser : 0,
     runId,
   });
+  // Measured from a fresh process: seeding's 200 argon2 hashes would
+  // otherwise leave their memory and heap state in the read figures.
+  await app.stop();
+  app = await startApp(0);
+  const startRssMb = treeRssMb(app.pid);
 
   let baseline = null;
   if (options.baseline) {
@@ -173,8 +178,8 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
   const available = (id) => wants(id) && (leadsAvailable || !needsLeads.has(id));
   const withBaseline = new Set(['S1', 'S2', 'S2c', 'S3', 'S6']);
 
-  const readScenarios = async (server, label, phase) => {
-    for (const id of ['S1', 'S2', 'S2c', 'S3', 'S6', 'S7']) {
+  const readScenarios = async (server, label, phase, ids = ['S1', 'S2', 'S2c', 'S3', 'S6', 'S7']) => {
+    for (const id of ids) {
       if (!available(id)) continue;
       const entry = await run(id, server, label, phase);
       if (baseline && withBaseline.has(id) && !label.includes('workers')) {
@@ -224,10 +229,9 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
   await readScenarios(app, 'app');
   await writeScenarios(app, 'app');
   await readsUnderLogins(app, 'app');
-  const idleRssMb = treeRssMb(app.pid);
+  await app.stop();
 
   if (options.cluster) {
-    await app.stop();
     const cluster = await startApp(2);
     await sleep(500);
     if (childPids(cluster.pid).length < 2) {
@@ -239,19 +243,22 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
       await readsUnderLogins(cluster, label);
     }
     await cluster.stop();
-    app = await startApp(0);
   }
 
   if (options.scale) {
+    // Before and after on the same fresh process, so only the data differs.
+    const ids = ['S1', 'S2', 'S2c', 'S3'];
+    app = await startApp(0);
+    await readScenarios(app, 'app', 'before scale', ids);
     log('scale: inserting 10,000 users, 1,000,000 tokens and 1,000,000 leads with SQL');
     const started = Date.now();
     await withClient(database.url, (client) => bulkInsert(client));
     log(`scale: inserted in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    await readScenarios(app, 'app', 'scale');
+    await readScenarios(app, 'app', 'scale', ids);
+    await app.stop();
   }
 
   const loadAfter = loadAverage();
-  await app.stop();
   if (baseline) await baseline.stop();
 
   const report = {
@@ -271,7 +278,7 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
       loadBefore,
       loadAfter,
       appEnv,
-      idleRssMb,
+      startRssMb,
       appDist: process.env.APP_DIST ?? 'dist',
       commit: gitCommit(),
     },
@@ -350,15 +357,17 @@ function evaluateTargets(results, options) {
   const s8 = find('S8', 'app');
   if (s8) targets.push({ name: 'S8 read p99 ≤ 3× idle S3 p99', actual: `${fmt(s8.p99, 2)} ms = ${fmt(s8.p99VsIdle, 2)}× idle`, pass: s8.p99VsIdle !== null && s8.p99VsIdle <= 3 });
   for (const id of ['S1', 'S2', 'S2c', 'S3']) {
-    const before = find(id, 'app');
+    const before = find(id, 'app', 'before scale');
     const after = find(id, 'app', 'scale');
     if (before && after) {
       const change = after.rps / before.rps - 1;
-      targets.push({ name: `${id} at scale within 15% of req/s`, actual: `${change >= 0 ? '+' : ''}${fmt(change * 100, 1)}%`, pass: Math.abs(change) <= 0.15 || change > 0 });
+      targets.push({ name: `${id} with 1M tokens + 1M leads: req/s within 15%`, actual: `${change >= 0 ? '+' : ''}${fmt(change * 100, 1)}%`, pass: change >= -0.15 });
     }
   }
-  const peak = Math.max(0, ...results.filter((r) => r.server === 'app').map((r) => r.rssMb));
-  if (peak > 0) targets.push({ name: 'one process < 200 MB RSS', actual: `peak ${fmt(peak, 0)} MB`, pass: peak < 200 });
+  const single = results.filter((r) => r.server === 'app');
+  const peak = Math.max(0, ...single.map((r) => r.rssMb));
+  const readsPeak = Math.max(0, ...single.filter((r) => !['S4', 'S5', 'S8'].includes(r.scenario)).map((r) => r.rssMb));
+  if (peak > 0) targets.push({ name: 'one process < 200 MB RSS', actual: `peak ${fmt(peak, 0)} MB (reads only: ${fmt(readsPeak, 0)} MB)`, pass: peak < 200 });
   if (options.quick) for (const t of targets) if (!t.name.startsWith('one process')) t.pass = null;
   return targets;
 }

@@ -6,7 +6,7 @@ const COLUMNS = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', '
 
 function row(entry) {
   return [
-    `${entry.scenario} ${entry.title}`,
+    `${entry.scenario} ${entry.title}${entry.phase ? ` [${entry.phase}]` : ''}`,
     entry.server,
     fmt(entry.rps, 0),
     fmt(entry.p50, 2),
@@ -45,7 +45,8 @@ function markdownReport(report) {
     '',
     `Node ${meta.node}, PostgreSQL ${meta.postgres} (${meta.embedded ? 'embedded' : 'BENCH_DATABASE_URL'}), ${meta.cpus} × ${meta.cpuModel}, ` +
       `${meta.connections} connections, ${meta.warmupSec} s warm-up + ${meta.durationSec} s per scenario, ${meta.users} users × ${meta.leadsPerUser} leads. ` +
-      `Load average before: ${meta.loadBefore.join(' ')}, after: ${meta.loadAfter?.join(' ') ?? '–'}.`,
+      `Load average before: ${meta.loadBefore.join(' ')}, after: ${meta.loadAfter?.join(' ') ?? '–'}. ` +
+      `App RSS right after start: ${fmt(meta.startRssMb, 0)} MB.`,
     `App env: ${Object.entries(meta.appEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     '',
     markdownTable(report.results),
