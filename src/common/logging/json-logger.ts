@@ -1,6 +1,8 @@
 import { LoggerService, LogLevel } from '@nestjs/common';
 import { redact, redactText } from './redact';
 
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 const SEVERITY: Record<string, number> = { debug: 10, verbose: 10, log: 20, info: 20, warn: 30, error: 40, fatal: 50, silent: 100 };
 
 /**
@@ -43,11 +45,14 @@ export class JsonLogger implements LoggerService {
     this.emit({ time: new Date().toISOString(), level, ...(redact(fields) as Record<string, unknown>) });
   }
 
-  private write(level: string, message: unknown, rest: unknown[]): void {
-    if ((SEVERITY[level] ?? 0) < this.threshold) return;
+  private write(requestedLevel: string, message: unknown, rest: unknown[]): void {
     // Nest passes the context as the last string argument, and a stack before it for errors.
     const args = [...rest];
     const context = args.length > 0 && typeof args[args.length - 1] === 'string' ? (args.pop() as string) : undefined;
+    // Nest's own start-up chatter (every module and route) would bury the one line saying where the
+    // server listens; it stays available at debug level.
+    const level = requestedLevel === 'info' && context && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : requestedLevel;
+    if ((SEVERITY[level] ?? 0) < this.threshold) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level };
     if (context) entry.context = context;
     if (message instanceof Error) {
