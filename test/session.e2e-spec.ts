@@ -142,6 +142,24 @@ describe('browser sessions', () => {
     expect(user.body.username).toBe(username);
   });
 
+  it('signing in again from a browser revokes the session it replaces', async () => {
+    const user = await registerUser(t);
+    const first = await browserLogin(t, user);
+    const again = await t
+      .http()
+      .post('/api/auth/login')
+      .set('Cookie', first.cookie)
+      .set('X-CSRFToken', first.csrftoken)
+      .send({ username: user.username, password: user.password })
+      .expect(200);
+    const second = setCookies(again).sessionid.value;
+    expect(second).not.toBe(first.sessionid);
+
+    const old = await t.http().get('/api/auth/user').set('Cookie', cookieHeader({ sessionid: first.sessionid }));
+    expectProblem(old, 401, 'Authentication credentials were not provided.');
+    await t.http().get('/api/auth/user').set('Cookie', cookieHeader({ sessionid: second })).expect(200);
+  });
+
   it('register without the cookie sets no cookie', async () => {
     const username = uniqueName();
     const response = await t.http().post('/api/auth/register').send({ username, email: `${username}@example.com`, password: STRONG_PASSWORD }).expect(201);

@@ -1,6 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { Observable, tap } from 'rxjs';
+import { mergeMap, Observable, tap } from 'rxjs';
+import { Repository } from 'typeorm';
+import { AuthToken } from '../auth/auth-token.entity';
+import { digestToken } from '../auth/token-crypto';
 import { BrowserSessions, isSessionAuthenticated } from './browser-sessions.service';
 
 interface IssuedTokenBody {
@@ -15,14 +19,24 @@ interface IssuedTokenBody {
  */
 @Injectable()
 export class BrowserLoginInterceptor implements NestInterceptor {
-  constructor(private readonly sessions: BrowserSessions) {}
+  constructor(
+    private readonly sessions: BrowserSessions,
+    @InjectRepository(AuthToken) private readonly tokens: Repository<AuthToken>,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     if (!this.sessions.hasCsrfCookie(request)) return next.handle();
     this.sessions.enforceCsrf(request);
+    const replaced = this.sessions.sessionTokenOf(request);
     return next.handle().pipe(
+      mergeMap(async (body: IssuedTokenBody) => {
+        // As Django cycles the session at login: the session this browser held before is revoked,
+        // so a copy of the old cookie (whoever's it was) does not outlive the new sign-in.
+        if (replaced !== undefined && replaced !== body.token) await this.tokens.delete({ digest: digestToken(replaced) });
+        return body;
+      }),
       tap((body: IssuedTokenBody) => {
         const expiry = body.expiry === null ? null : new Date(body.expiry);
         this.sessions.startSession(request, response, body.token, expiry);

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthToken } from '../auth/auth-token.entity';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BrowserLoginInterceptor, BrowserLogoutInterceptor } from './browser-session.interceptors';
@@ -8,6 +10,7 @@ import { loadOrCreateSecretKey } from './secret-key';
 import { SessionsController } from './sessions.controller';
 
 @Module({
+  imports: [TypeOrmModule.forFeature([AuthToken])],
   controllers: [SessionsController],
   providers: [
     {
