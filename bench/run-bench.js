@@ -14,7 +14,9 @@
  *
  * Env: APP_DIST, PORT (app, default 3100), BENCH_BASELINE_PORT (default PORT+10),
  * BENCH_DATABASE_URL (a server to create the bench database on) or
- * DATA_DIR (default .data/bench) + EMBEDDED_POSTGRES_PORT (default 54339).
+ * DATA_DIR (default .data/bench) + EMBEDDED_POSTGRES_PORT (default 54339),
+ * BENCH_APP_NODE_ARGS (node options for the app, e.g. "-r ./bench/ablations.js"
+ * with BENCH_ABLATE=logger,helmet to measure what a part costs).
  * Any other variable the app reads (LOG_LEVEL, DATABASE_POOL_SIZE, ...) is
  * passed through, so configurations can be compared.
  */
@@ -119,20 +121,23 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
     THROTTLE_REGISTER_PER_IP: process.env.THROTTLE_REGISTER_PER_IP ?? '1000000',
     ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
   };
+  // e.g. "-r ./bench/ablations.js" with BENCH_ABLATE=logger, or V8 flags.
+  const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const logName = (what) => join(RESULTS, `${stamp}-${what}.log`);
-  const startApp = async (workers) => {
+  const startApp = async (workers, { forSeeding = false } = {}) => {
     const server = await startServer({
       name: workers ? `app (${workers} workers)` : 'app',
       command: process.execPath,
-      args: [join(appDist, 'main.js')],
-      env: { ...appEnv, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: database.url, NODE_CLUSTER_WORKERS: String(workers) },
+      // Seeding needs the whole app (an ablated body parser could not register users).
+      args: [...(forSeeding ? [] : appNodeArgs), join(appDist, 'main.js')],
+      env: { ...appEnv, APP_DIST: appDist, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: database.url, NODE_CLUSTER_WORKERS: String(workers) },
       port,
       logFile: logName(workers ? `app-cluster${workers}` : 'app'),
     });
     cleanups.push(() => server.stop());
     return server;
   };
-  let app = await startApp(0);
+  let app = await startApp(0, { forSeeding: true });
   const leadsAvailable = (await fetch(`http://127.0.0.1:${port}/api/leads`)).status !== 404;
   if (!leadsAvailable) log('this build has no /api/leads: S2–S4, S8 and the leads part of the baseline are skipped');
 
@@ -278,6 +283,8 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
       loadBefore,
       loadAfter,
       appEnv,
+      appNodeArgs,
+      ablate: process.env.BENCH_ABLATE ?? null,
       startRssMb,
       appDist: process.env.APP_DIST ?? 'dist',
       commit: gitCommit(),

@@ -47,7 +47,8 @@ function markdownReport(report) {
       `${meta.connections} connections, ${meta.warmupSec} s warm-up + ${meta.durationSec} s per scenario, ${meta.users} users × ${meta.leadsPerUser} leads. ` +
       `Load average before: ${meta.loadBefore.join(' ')}, after: ${meta.loadAfter?.join(' ') ?? '–'}. ` +
       `App RSS right after start: ${fmt(meta.startRssMb, 0)} MB.`,
-    `App env: ${Object.entries(meta.appEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `App env: ${Object.entries(meta.appEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` +
+      `${meta.appNodeArgs?.length ? `; node ${meta.appNodeArgs.join(' ')}` : ''}${meta.ablate ? `; BENCH_ABLATE=${meta.ablate}` : ''}`,
     '',
     markdownTable(report.results),
     '',

@@ -1,0 +1,59 @@
+'use strict';
+
+/**
+ * A measuring tool, never for production: preloaded into the compiled app
+ * (`-r ./bench/ablations.js`), it switches off the parts named in
+ * BENCH_ABLATE (comma-separated) so that `npm run bench` shows what each one
+ * costs per request. It patches the compiled modules' exports before
+ * app.factory reads them, so it follows the code layout of APP_DIST and
+ * stops the server if a module it expects has moved.
+ *
+ *   logger   the per-request log line (same as LOG_LEVEL=warn)
+ *   helmet   the security headers
+ *   limits   URL length limit and handler timeout middleware
+ *   noStore  the Cache-Control middleware
+ *   body     the body parsers (GET requests only: bodies are then not read)
+ *   cookies  cookie-parser and the CSRF form-field middleware
+ *   console  the web console's page and asset middleware
+ *   swagger  the OpenAPI document and Swagger UI
+ *   pipe     the global validation pipe (values pass unvalidated)
+ */
+const { join, resolve } = require('node:path');
+
+const dist = resolve(process.env.APP_DIST ?? 'dist');
+const wanted = new Set((process.env.BENCH_ABLATE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const passThrough = () => (_request, _response, next) => next();
+
+function load(path) {
+  try {
+    return require(join(dist, path));
+  } catch (error) {
+    throw new Error(`bench/ablations.js: ${path} not found in ${dist}; update the ablation to the new layout`, { cause: error });
+  }
+}
+
+const ablations = {
+  logger: () => (load('common/http/request-logger.js').requestLogger = passThrough),
+  noStore: () => (load('common/http/request-logger.js').noStore = (_request, _response, next) => next()),
+  helmet: () => (load('common/http/security-headers.js').securityHeaders = passThrough),
+  limits: () => {
+    const limits = load('server/http-limits.js');
+    limits.urlLengthLimit = passThrough;
+    limits.handlerTimeout = passThrough;
+  },
+  body: () => (load('common/http/body-parsers.js').bodyParsers = () => [passThrough()]),
+  cookies: () => {
+    const id = require.resolve('cookie-parser', { paths: [dist] });
+    require.cache[id] = { id, filename: id, loaded: true, exports: passThrough };
+    load('sessions/csrf-form-field.middleware.js').csrfFormField = (_request, _response, next) => next();
+  },
+  console: () => (load('console/console-pages.js').consolePages = () => [passThrough()]),
+  swagger: () => (load('openapi.js').setupOpenApi = () => undefined),
+  pipe: () => (load('common/http/validation.pipe.js').ApiValidationPipe.prototype.transform = async (value) => value),
+};
+
+for (const name of wanted) {
+  if (!ablations[name]) throw new Error(`bench/ablations.js: unknown ablation "${name}" (known: ${Object.keys(ablations).join(', ')})`);
+  ablations[name]();
+}
+if (wanted.size > 0) process.stderr.write(`bench/ablations.js: switched off ${[...wanted].join(', ')}\n`);
