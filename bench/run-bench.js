@@ -9,6 +9,7 @@
  *   --scale        also bulk-insert 1,000,000 tokens and leads of other users, then repeat S1–S3
  *   --no-cluster   skip the NODE_CLUSTER_WORKERS=2 run
  *   --no-baseline  skip the baseline server
+ *   --floors       also measure S1's request against bench/floor-server.js (node:http, Express, Nest; no database)
  *   --only S1,S3   run only these scenarios
  *   --duration N, --warmup N, --connections N, --users N, --label NAME
  *
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     scale: false,
     cluster: true,
     baseline: true,
+    floors: false,
     only: null,
     duration: 10,
     warmup: 3,
@@ -56,6 +58,7 @@ function parseArgs(argv) {
     else if (arg === '--scale') options.scale = true;
     else if (arg === '--no-cluster') options.cluster = false;
     else if (arg === '--no-baseline') options.baseline = false;
+    else if (arg === '--floors') options.floors = true;
     else if (arg === '--only') options.only = new Set(argv[++i].split(',').map((s) => s.trim().toUpperCase()));
     else if (arg === '--label') options.label = argv[++i];
     else if (numeric[arg]) {
@@ -155,17 +158,6 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
   const startRssMb = treeRssMb(app.pid);
 
   let baseline = null;
-  if (options.baseline) {
-    baseline = await startServer({
-      name: 'baseline',
-      command: process.execPath,
-      args: [join(__dirname, 'baseline-server.js')],
-      env: { PORT: String(baselinePort), DATABASE_URL: database.url, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10' },
-      port: baselinePort,
-      logFile: logName('baseline'),
-    });
-    cleanups.push(() => baseline.stop());
-  }
 
   const results = [];
   const common = { seed: data, connections: options.connections, warmupSec: options.warmup, durationSec: options.duration };
@@ -230,6 +222,36 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
     results.push(entry);
     log(`   reads ${fmt(reads.rps, 0)} req/s, p99 ${fmt(reads.p99, 2)} ms (${fmt(entry.p99VsIdle, 2)}× idle); logins ${fmt(logins.rps, 0)}/s`);
   };
+
+  // Framework floors first, on the baseline's port before the baseline takes it.
+  if (options.floors) {
+    for (const kind of ['http', 'express', 'nest']) {
+      const floor = await startServer({
+        name: `floor ${kind}`,
+        command: process.execPath,
+        args: [join(__dirname, 'floor-server.js'), kind, String(baselinePort)],
+        env: {},
+        port: baselinePort,
+        readyPath: '/api/auth/user',
+        logFile: logName(`floor-${kind}`),
+      });
+      cleanups.push(() => floor.stop());
+      const entry = await run('S1', floor, `floor: ${kind}`);
+      entry.title = 'GET /api/auth/user, constant JSON, no database';
+      await floor.stop();
+    }
+  }
+  if (options.baseline) {
+    baseline = await startServer({
+      name: 'baseline',
+      command: process.execPath,
+      args: [join(__dirname, 'baseline-server.js')],
+      env: { PORT: String(baselinePort), DATABASE_URL: database.url, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10' },
+      port: baselinePort,
+      logFile: logName('baseline'),
+    });
+    cleanups.push(() => baseline.stop());
+  }
 
   await readScenarios(app, 'app');
   await writeScenarios(app, 'app');
