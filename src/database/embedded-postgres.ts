@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -39,7 +39,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const directory = resolve(options.directory);
   const passwordFile = `${directory}.password`;
-  await mkdir(resolve(directory, '..'), { recursive: true });
+  const parent = resolve(directory, '..');
+  await mkdir(parent, { recursive: true });
+  if (userInfo().uid === 0) await letPostgresUserThrough(parent);
   const initialised = existsSync(join(directory, 'PG_VERSION'));
   const password = initialised ? await readPassword(passwordFile) : randomBytes(18).toString('base64url');
 
@@ -122,6 +124,15 @@ export async function attachToRunningEmbeddedPostgres(
   }
   await client.end();
   return url;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which needs to pass through the data directory's
+ * parent (DATA_DIR) to reach its cluster. Adds search permission only (o+x): nobody else can list it.
+ */
+async function letPostgresUserThrough(directory: string): Promise<void> {
+  const { mode } = await stat(directory);
+  if ((mode & 0o001) === 0) await chmod(directory, (mode & 0o7777) | 0o001);
 }
 
 async function readPassword(file: string): Promise<string> {

@@ -16,7 +16,9 @@ export function loadOrCreateSecretKey(dataDir: string): string {
   const existing = readKey(path);
   if (existing !== undefined) return existing;
 
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The key file itself is 0600; the directory keeps its default mode because the embedded
+  // PostgreSQL (run as the `postgres` user when we are root) must reach DATA_DIR/postgres inside it.
+  mkdirSync(dataDir, { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(temp, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   try {

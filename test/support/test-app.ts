@@ -1,4 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -34,7 +37,15 @@ export const GENEROUS_THROTTLES: Record<string, string> = {
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createDatabaseFromTemplate();
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, ...GENEROUS_THROTTLES, ...env });
+  // Local state (the generated SECRET_KEY) goes to a directory of the test's own, not the checkout's .data.
+  const dataDir = mkdtempSync(join(tmpdir(), 'leads-api-test-data-'));
+  const config = loadConfig({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    ...GENEROUS_THROTTLES,
+    ...env,
+  });
   const app = await createApp(config, database.url, new JsonLogger(config.logLevel));
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
@@ -50,6 +61,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await db.end();
       await app.close();
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
