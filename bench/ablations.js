@@ -17,6 +17,9 @@
  *   console  the web console's page and asset middleware
  *   swagger  the OpenAPI document and Swagger UI
  *   pipe     the global validation pipe (values pass unvalidated)
+ *   passport the guard authenticates by calling the token strategy's own
+ *            logic (session cookie, then header) instead of going through
+ *            @nestjs/passport and passport.authenticate()
  */
 const { join, resolve } = require('node:path');
 
@@ -50,6 +53,29 @@ const ablations = {
   console: () => (load('console/console-pages.js').consolePages = () => [passThrough()]),
   swagger: () => (load('openapi.js').setupOpenApi = () => undefined),
   pipe: () => (load('common/http/validation.pipe.js').ApiValidationPipe.prototype.transform = async (value) => value),
+  passport: () => {
+    const { TokenAuthGuard } = load('auth/token-auth.guard.js');
+    const { TOKEN_STRATEGY } = load('auth/token.strategy.js');
+    const { parseAuthorizationHeader, AUTH_MESSAGES } = load('auth/authorization-header.js');
+    const { unauthorized } = load('common/http/problem-details.js');
+    const { IS_PUBLIC } = load('common/decorators/public.decorator.js');
+    const passport = require(require.resolve('passport', { paths: [dist] }));
+    TokenAuthGuard.prototype.canActivate = async function canActivate(context) {
+      if (this.reflector.getAllAndOverride(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+      const request = context.switchToHttp().getRequest();
+      const strategy = passport._strategy(TOKEN_STRATEGY);
+      const session = strategy.fromSessionCookie(request);
+      if (session) {
+        request.user = await session;
+        return true;
+      }
+      const credential = parseAuthorizationHeader(request.headers.authorization);
+      if (credential.kind === 'none') throw unauthorized(AUTH_MESSAGES.notProvided);
+      if (credential.kind === 'invalid') throw unauthorized(credential.detail);
+      request.user = await strategy.validate(credential.token);
+      return true;
+    };
+  },
 };
 
 for (const name of wanted) {
