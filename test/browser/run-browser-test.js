@@ -4,72 +4,17 @@
 // sign in with the keyboard, manage leads, revoke a token, sign out. Fails on
 // any console error or failed request that the step did not expect.
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { ROOT, startBuiltApp } = require('../../scripts/lib/start-built-app');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const APP_DIST = path.resolve(ROOT, process.env.APP_DIST || 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const STEP_TIMEOUT_MS = 15_000;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startApp() {
-  const main = path.join(APP_DIST, 'main.js');
-  if (!fs.existsSync(main)) throw new Error(`${main} not found: build first (npm run build) or set APP_DIST`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leads-browser-'));
-  // The embedded server runs as the postgres user when we are root: it must reach its directory.
-  fs.chmodSync(dataDir, 0o755);
-  const port = await freePort();
-  const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  for (const name of ['DATABASE_URL', 'SECRET_KEY', 'CORS_ORIGINS', 'COOKIE_SECURE', 'REDIS_URL', 'NODE_CLUSTER_WORKERS', 'AUTH_TOKEN_LIMIT_PER_USER']) delete env[name];
-  const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = [];
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const baseUrl = `http://127.0.0.1:${port}`;
-
-  const deadline = Date.now() + 120_000;
-  let ready = false;
-  while (!ready) {
-    const state = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(null), 500))]);
-    if (state) throw new Error(`the app exited (${JSON.stringify(state)}) before it was ready:\n${output.join('')}`);
-    if (Date.now() > deadline) throw new Error(`the app was not ready within 120 s:\n${output.join('')}`);
-    ready = await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false);
-  }
-
-  return {
-    baseUrl,
-    output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+function startApp() {
+  return startBuiltApp({ name: 'browser' });
 }
 
 /** Collects what a person would see go wrong: console errors, page errors, failed or unexpected requests. */
