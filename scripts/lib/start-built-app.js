@@ -33,8 +33,6 @@ async function startBuiltApp({ name, env: extraEnv = {}, readyTimeoutMs = 120_00
   const main = path.join(path.resolve(ROOT, process.env.APP_DIST || 'dist'), 'main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} not found: build first (npm run build) or set APP_DIST`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `leads-${name}-`));
-  // As root, the embedded PostgreSQL runs as the `postgres` user, which must reach this directory.
-  fs.chmodSync(dataDir, 0o755);
   const port = await freePort();
   const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   for (const variable of CLEARED_ENV) delete env[variable];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { call, ControlledPostgres, freePort, register, REDIS_URL, ServerProcess, startControlledPostgres, startServer, STRONG_PASSWORD, uniqueName } from './support/harness';
+import { freePort } from '../support/free-port';
+import { call, ControlledPostgres, register, REDIS_URL, ServerProcess, startControlledPostgres, startServer, STRONG_PASSWORD, uniqueName } from './support/harness';
 
 describe('two instances behind one PostgreSQL and one Redis', () => {
   let postgres: ControlledPostgres;

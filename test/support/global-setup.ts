@@ -1,20 +1,9 @@
-import { createServer } from 'node:net';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { freePort } from './free-port';
 import { ADMIN_URL_ENV, createMigratedTemplate, databaseUrl, TEMPLATE_ENV } from './test-database';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * e2e tests run against a real PostgreSQL: TEST_DATABASE_URL when set,
@@ -27,10 +16,7 @@ export default async function globalSetup(): Promise<void> {
   if (external) {
     adminUrl = external;
   } else {
-    const parent = mkdtempSync(join(tmpdir(), 'leads-api-test-'));
-    // As root, PostgreSQL runs as the `postgres` user, which must reach the directory.
-    chmodSync(parent, 0o755);
-    const directory = join(parent, 'postgres');
+    const directory = join(mkdtempSync(join(tmpdir(), 'leads-api-test-')), 'postgres');
     const server = await startEmbeddedPostgres({ directory, port: await freePort(), database: 'postgres', persistent: false });
     (globalThis as { __embeddedPostgres?: unknown }).__embeddedPostgres = server;
     adminUrl = server.adminUrl;

@@ -1,26 +1,15 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../../support/free-port';
 
 export const APP_DIST = resolve(process.env.APP_DIST ?? 'dist');
 export const REDIS_URL = process.env.FAULTS_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A hang shows up as this client timeout, never as a test waiting forever. */
 export const NO_HANG_MS = 10_000;
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,8 +36,6 @@ export interface ControlledPostgres {
 /** An embedded PostgreSQL in a helper process, stoppable and restartable on the same data. */
 export async function startControlledPostgres(): Promise<ControlledPostgres> {
   const parent = mkdtempSync(join(tmpdir(), 'leads-faults-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must reach the directory.
-  chmodSync(parent, 0o755);
   const port = await freePort();
   const child = spawn(process.execPath, [join(__dirname, 'postgres-control.js'), join(parent, 'postgres'), String(port)], {
     env: { ...process.env, APP_DIST },
