@@ -1,3 +1,5 @@
+// First: it configures V8 and libuv before they are used (see the module).
+import './server/memory-tuning';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { INestApplication } from '@nestjs/common';

@@ -333,7 +333,7 @@ describe('accounts routes', () => {
       await t.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, weakHash]);
       await login(t, user);
       const { rows } = await t.db.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
-      expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,(t=2,p=1|p=1,t=2)\$/);
+      expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=12288,(t=3,p=1|p=1,t=3)\$/);
       expect(rows[0].password_hash).not.toBe(weakHash);
       await login(t, user);
     });

@@ -51,9 +51,9 @@ async function loginFailure(promise: Promise<unknown>): Promise<void> {
 describe('PasswordHasher', () => {
   const hasher = new PasswordHasher();
 
-  it("hashes with argon2id at OWASP's parameters (m=19 MiB, t=2, p=1)", async () => {
+  it("hashes with argon2id at OWASP's parameters (m=12 MiB, t=3, p=1)", async () => {
     const hash = await hasher.hash(PASSWORD);
-    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,(t=2,p=1|p=1,t=2)\$/);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=12288,(t=3,p=1|p=1,t=3)\$/);
     expect(hash).not.toContain(PASSWORD);
     await expect(hasher.verify(hash, PASSWORD)).resolves.toBe(true);
     await expect(hasher.verify(hash, `${PASSWORD} `)).resolves.toBe(false);
@@ -67,8 +67,8 @@ describe('PasswordHasher', () => {
     expect(hasher.needsRehash(await hasher.hash(PASSWORD))).toBe(false);
     expect(hasher.needsRehash(await argon2.hash(PASSWORD, OLD_PARAMETERS))).toBe(true);
     // Same costs, older algorithm: still upgraded to argon2id.
-    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2i, memoryCost: 19_456, timeCost: 2 }))).toBe(true);
-    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2d, memoryCost: 19_456, timeCost: 2 }))).toBe(true);
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2i, memoryCost: 12_288, timeCost: 3 }))).toBe(true);
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2d, memoryCost: 12_288, timeCost: 3 }))).toBe(true);
     expect(hasher.needsRehash('$2b$12$C6UzMDM.H6dfI/f/IKcEeO5e3XKnCkzT5iJ8pKRL9cEDJiJkL3aHe')).toBe(true);
   });
 

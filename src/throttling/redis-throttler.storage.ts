@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
@@ -53,7 +53,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
   private lastWarning = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.redis = new Redis(config.redisUrl ?? 'redis://127.0.0.1:6379', {
+    // Loaded only when REDIS_URL selects this storage: a server without Redis keeps the client out of memory.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
+    this.redis = new RedisClient(config.redisUrl ?? 'redis://127.0.0.1:6379', {
       // Fail fast instead of queueing: a login must not wait on a dead Redis.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

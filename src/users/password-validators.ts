@@ -1,16 +1,20 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
-
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 4096;
 const MAX_SIMILARITY = 0.7;
 
 /**
  * Django's common-password list is 20,000 entries; zxcvbn-ts ships a
- * maintained list of about 49,000, built once on first use.
+ * maintained list of about 49,000, loaded and built on first use: only
+ * registration and password changes need it, so a server that only reads
+ * does not hold it in memory.
  */
 let commonPasswords: Set<string> | undefined;
 function commonPasswordSet(): Set<string> {
-  commonPasswords ??= new Set(dictionary['passwords-common'].map((entry: string) => entry.toLowerCase()));
+  if (!commonPasswords) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { dictionary } = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    commonPasswords = new Set(dictionary['passwords-common'].map((entry: string) => entry.toLowerCase()));
+  }
   return commonPasswords;
 }
 function isCommon(password: string): boolean {
