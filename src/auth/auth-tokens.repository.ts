@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { readRows } from '../database/read-rows';
 import { AuthToken } from './auth-token.entity';
 
 /** A token joined to its owner, as one authentication needs it. */
@@ -37,7 +38,8 @@ export class AuthTokensRepository {
 
   /** The single indexed query that authenticates a request. */
   async findByDigestWithUser(digest: string): Promise<TokenWithUser | null> {
-    const rows: TokenWithUserRow[] = await this.tokens.query(
+    const rows = await readRows<TokenWithUserRow>(
+      this.tokens.manager.connection,
       `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
          FROM auth_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.digest = $1`,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { uniqueViolation } from '../database/postgres-errors';
+import { readRows } from '../database/read-rows';
 import { Lead } from './lead.entity';
 import { LeadListQuery, ORDERING_COLUMNS } from './lead-list-query';
 
@@ -86,23 +87,23 @@ export class LeadsRepository {
   constructor(@InjectRepository(Lead) private readonly leads: Repository<Lead>) {}
 
   async findOwned(ownerId: number, id: number): Promise<Lead | null> {
-    const rows: LeadRow[] = await this.leads.query(`SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [ownerId, id]);
+    const rows = await readRows<LeadRow>(this.leads.manager.connection, `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [ownerId, id]);
     return rows[0] ? toLead(rows[0]) : null;
   }
 
   async existsOwned(ownerId: number, id: number): Promise<boolean> {
-    const rows: unknown[] = await this.leads.query('SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2', [ownerId, id]);
+    const rows = await readRows(this.leads.manager.connection, 'SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2', [ownerId, id]);
     return rows.length > 0;
   }
 
   async listOwned(ownerId: number, query: LeadListQuery): Promise<{ count: number; leads: Lead[] }> {
     const statements = listStatements(ownerId, query);
-    const rows: LeadRow[] = await this.leads.query(statements.rows.sql, statements.rows.parameters);
+    const rows = await readRows<LeadRow>(this.leads.manager.connection, statements.rows.sql, statements.rows.parameters);
     // A short, non-empty page is the last one, so it already tells the total:
     // most owners' lists then cost a single query.
     if (rows.length > 0 && rows.length < query.limit) return { count: query.offset + rows.length, leads: rows.map(toLead) };
     if (rows.length === 0 && query.offset === 0) return { count: 0, leads: [] };
-    const counted: Array<{ count: number }> = await this.leads.query(statements.count.sql, statements.count.parameters);
+    const counted = await readRows<{ count: number }>(this.leads.manager.connection, statements.count.sql, statements.count.parameters);
     return { count: counted[0].count, leads: rows.map(toLead) };
   }
 

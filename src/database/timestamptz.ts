@@ -1,0 +1,73 @@
+import { types } from 'pg';
+
+const TIMESTAMPTZ_OID = 1184;
+const generalParser = types.getTypeParser(TIMESTAMPTZ_OID);
+
+const digitAt = (text: string, index: number): number => {
+  const code = text.charCodeAt(index) - 48;
+  return code >= 0 && code <= 9 ? code : -1;
+};
+
+/** Two digits at `index` as a number, or -1. */
+function twoDigits(text: string, index: number): number {
+  const tens = digitAt(text, index);
+  const units = digitAt(text, index + 1);
+  return tens < 0 || units < 0 ? -1 : tens * 10 + units;
+}
+
+/**
+ * PostgreSQL's `timestamptz` text in its one everyday shape,
+ * `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM]`, read without regular expressions:
+ * every token and every lead carries such timestamps, and node-postgres's
+ * general parser (three regular expressions each) was a visible part of a
+ * lead list's CPU. Anything else (BC dates, `infinity`, years past 9999 or
+ * before 1000, offsets with seconds) goes to that general parser, so the
+ * result is always the same Date, to the millisecond.
+ */
+export function parseTimestamptz(text: string): unknown {
+  const length = text.length;
+  if (length < 22 || length > 32 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32) return generalParser(text);
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return generalParser(text);
+  const century = twoDigits(text, 0);
+  const yearInCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (century < 10 || yearInCentury < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return generalParser(text);
+
+  let index = 19;
+  let milliseconds = 0;
+  if (text.charCodeAt(index) === 46) {
+    index++;
+    let digits = 0;
+    for (let digit = digitAt(text, index); digit >= 0; digit = digitAt(text, ++index)) {
+      if (digits < 3) milliseconds = milliseconds * 10 + digit;
+      digits++;
+    }
+    if (digits === 0) return generalParser(text);
+    if (digits === 1) milliseconds *= 100;
+    else if (digits === 2) milliseconds *= 10;
+  }
+
+  const sign = text.charCodeAt(index);
+  if (sign !== 43 && sign !== 45) return generalParser(text);
+  const offsetHours = twoDigits(text, index + 1);
+  let offsetMinutes = 0;
+  let end = index + 3;
+  if (text.charCodeAt(end) === 58) {
+    offsetMinutes = twoDigits(text, end + 1);
+    end += 3;
+  }
+  if (offsetHours < 0 || offsetMinutes < 0 || end !== length) return generalParser(text);
+
+  const offsetMs = (sign === 43 ? 1 : -1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const utc = Date.UTC(century * 100 + yearInCentury, month - 1, day, hour, minute, second, milliseconds);
+  return new Date(utc - offsetMs);
+}
+
+/** Installs the parser for every node-postgres client in this process (TypeORM's pool included). */
+export function installTimestamptzParser(): void {
+  types.setTypeParser(TIMESTAMPTZ_OID, parseTimestamptz);
+}
