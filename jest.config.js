@@ -1,6 +1,15 @@
 // Unit specs live beside the code (src/**/*.spec.ts); e2e specs talk HTTP to the
 // real app over a real PostgreSQL (test/**/*.e2e-spec.ts).
-const esmPackages = ['@nestjs'];
+// @fastify/static and @fastify/cookie bundle ESM-only packages (content-disposition 2, cookie 2);
+// @fastify/cookie loads its copy with a dynamic import(), which Jest's CommonJS runtime cannot run.
+// A nested package is listed twice: by its full path, and by name for the match after its own node_modules/.
+const esmPackages = [
+  '@nestjs',
+  '@fastify/static/node_modules/content-disposition',
+  'content-disposition',
+  '@fastify/cookie',
+  'cookie',
+];
 
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],

@@ -2,15 +2,16 @@
 
 /**
  * What a framework costs before any of our code runs: one GET route that
- * answers a constant JSON user, served by node:http, Express 5, or NestJS on
- * Express, with nothing else. Compare with the `perf` figures in
- * bench/README.md:
+ * answers a constant JSON user, served by node:http, Express 5, Fastify 5,
+ * or NestJS on either, with nothing else. This is how the app's HTTP adapter
+ * was chosen (bench/README.md, "The HTTP adapter"):
  *
- *   node bench/floor-server.js express 3114 &
+ *   node bench/floor-server.js nest-fastify 3114 &
  *   npx autocannon -c 32 -d 10 http://127.0.0.1:3114/api/auth/user
  */
 require('reflect-metadata');
 
+const FLOORS = ['http', 'fastify', 'express', 'nest-fastify', 'nest-express'];
 const kind = process.argv[2] ?? 'http';
 const port = Number(process.argv[3] ?? process.env.PORT ?? 3114);
 const user = () => ({ id: 1, username: 'bench', email: 'bench@example.com' });
@@ -31,7 +32,11 @@ async function main() {
     app.disable('x-powered-by');
     app.get('/api/auth/user', (_request, response) => response.json(user()));
     app.listen(port, '127.0.0.1');
-  } else if (kind === 'nest') {
+  } else if (kind === 'fastify') {
+    const app = require('fastify')({ logger: false });
+    app.get('/api/auth/user', async () => user());
+    await app.listen({ port, host: '127.0.0.1' });
+  } else if (kind === 'nest-express' || kind === 'nest-fastify') {
     const { Controller, Get, Module } = require('@nestjs/common');
     const { NestFactory } = require('@nestjs/core');
     class UserController {
@@ -43,11 +48,17 @@ async function main() {
     Get('user')(UserController.prototype, 'user', Object.getOwnPropertyDescriptor(UserController.prototype, 'user'));
     class FloorModule {}
     Module({ controllers: [UserController] })(FloorModule);
-    const app = await NestFactory.create(FloorModule, { logger: false });
-    app.getHttpAdapter().getInstance().set('etag', false);
-    await app.listen(port, '127.0.0.1');
+    if (kind === 'nest-fastify') {
+      const { FastifyAdapter } = require('@nestjs/platform-fastify');
+      const app = await NestFactory.create(FloorModule, new FastifyAdapter({ logger: false }), { logger: false });
+      await app.listen(port, '127.0.0.1');
+    } else {
+      const app = await NestFactory.create(FloorModule, { logger: false });
+      app.getHttpAdapter().getInstance().set('etag', false);
+      await app.listen(port, '127.0.0.1');
+    }
   } else {
-    throw new Error(`unknown floor "${kind}": http, express or nest`);
+    throw new Error(`unknown floor "${kind}": ${FLOORS.join(', ')}`);
   }
 }
 

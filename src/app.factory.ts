@@ -1,42 +1,55 @@
+import fastifyCookie from '@fastify/cookie';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import cookieParser from 'cookie-parser';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { bodyParsers } from './common/http/body-parsers';
-import { noStore, requestLogger } from './common/http/request-logger';
-import { corsOptions, securityHeaders } from './common/http/security-headers';
-import { consolePages } from './console/console-pages';
+import { installBodyParsers } from './common/http/body-parsers';
+import { installRequestLogger } from './common/http/request-logger';
+import { corsOptions, installSecurityHeaders } from './common/http/security-headers';
+import { installConsolePages } from './console/console-pages';
 import { JsonLogger } from './common/logging/json-logger';
 import { AppConfig } from './config/app-config';
+import { installTimestamptzParser } from './database/timestamptz';
 import { setupOpenApi } from './openapi';
-import { csrfFormField } from './sessions/csrf-form-field.middleware';
-import { applyServerLimits, handlerTimeout, urlLengthLimit } from './server/http-limits';
+import { installCsrfFormField } from './sessions/csrf-form-field';
+import { answerClientError, answerFrameworkError, applyServerLimits, installRequestLimits } from './server/http-limits';
+import { ROUTE_MATCHING, RouteTable } from './server/route-table';
 
 /**
  * Builds the HTTP application exactly as production runs it; main.ts and the
- * e2e tests both call this, so tests exercise the real middleware stack.
+ * e2e tests both call this, so tests exercise the real request pipeline.
  */
 export async function createApp(config: AppConfig, databaseUrl: string, logger = new JsonLogger(config.logLevel)): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), {
+  installTimestamptzParser();
+  const adapter = new FastifyAdapter({
+    logger: false,
+    // A hop count is accepted at run time (proxy-addr), though Fastify's types list only the other forms.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Every route answers with and without a trailing slash, as the contract lists them.
+    routerOptions: { ...ROUTE_MATCHING, maxParamLength: config.http.maxUrlLength },
+    requestIdHeader: false,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+  });
+  // Before Nest registers any route, so that the table sees them all.
+  RouteTable.install(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, databaseUrl }), adapter, {
     bodyParser: false,
     logger,
     abortOnError: false,
   });
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('trust proxy', config.trustProxy);
+  const fastify = app.getHttpAdapter().getInstance();
   applyServerLimits(app.getHttpServer(), config.http);
-  app.use(requestLogger(logger));
-  app.use(securityHeaders());
+  installRequestLogger(fastify, logger);
+  installSecurityHeaders(fastify);
   const cors = corsOptions(config.corsOrigins);
-  if (cors) app.enableCors(cors);
-  app.use(urlLengthLimit(config.http.maxUrlLength));
-  app.use(handlerTimeout(config.http.handlerTimeoutMs));
-  app.use('/api', noStore);
-  app.use(...bodyParsers(config.http.bodyLimitBytes));
-  app.use(cookieParser(), csrfFormField);
-  app.use(...consolePages());
+  if (cors) app.enableCors(cors as Parameters<NestFastifyApplication['enableCors']>[0]);
+  installRequestLimits(fastify, config.http);
+  installBodyParsers(fastify, config.http.bodyLimitBytes);
+  await app.register(fastifyCookie as unknown as Parameters<NestFastifyApplication['register']>[0]);
+  installCsrfFormField(fastify);
+  await installConsolePages(app);
   setupOpenApi(app);
   return app;
 }

@@ -11,6 +11,7 @@ import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { LeadsModule } from './leads/leads.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -42,6 +43,8 @@ export class AppModule {
         AuthModule,
         HealthModule,
         LeadsModule,
+        // The global guard ends a browser session whose cookie names a dead token.
+        SessionsModule,
         ThrottlingModule.forRoot(config),
       ],
       providers: [

@@ -32,6 +32,19 @@ describe('accounts: general HTTP behaviour', () => {
       expectProblem(await chunked, 413, 'Request body is too large.');
     });
 
+    it('accepts JSON with a charset, and vendor JSON types such as merge-patch+json', async () => {
+      const credentials = JSON.stringify({ username: user.username, password: user.password });
+      for (const type of ['application/json; charset=utf-8', 'application/merge-patch+json; charset=UTF-8', 'application/vnd.api+json']) {
+        const response = await t.http().post('/api/auth/login').set('Content-Type', type).send(credentials);
+        expect({ type, status: response.status }).toEqual({ type, status: 200 });
+      }
+    });
+
+    it('answers 415 for JSON in a charset other than UTF-8', async () => {
+      const response = await t.http().post('/api/auth/login').set('Content-Type', 'application/json; charset=latin1').send('{}');
+      expectProblem(response, 415, 'Unsupported request body encoding.');
+    });
+
     it('answers 415 for a text/plain body', async () => {
       const response = await t.http().post('/api/auth/login').set('Content-Type', 'text/plain').send(`${user.username}:${user.password}`);
       expectProblem(response, 415, 'Unsupported media type "text/plain" in request.');

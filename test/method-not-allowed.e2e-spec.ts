@@ -1,7 +1,7 @@
 import { registerUser } from './support/accounts';
 import { createTestApp, TestApp } from './support/test-app';
 
-describe('a wrong method on an existing path', () => {
+describe('routing: wrong methods, case and undecodable paths', () => {
   let t: TestApp;
   let token: string;
   beforeAll(async () => {
@@ -28,5 +28,21 @@ describe('a wrong method on an existing path', () => {
   it('still answers 404 for a path no route has', async () => {
     const response = await t.http().put('/api/nothing-here').expect(404);
     expect(response.body.detail).toBe('Not found.');
+  });
+
+  it('matches paths case-sensitively, as Django does', async () => {
+    const response = await t.http().get('/API/Leads').set('Authorization', `Token ${token}`).expect(404);
+    expect(response.body.detail).toBe('Not found.');
+  });
+
+  it('answers 400 problem details for a URL whose percent-encoding does not decode', async () => {
+    const response = await t.http().get('/api/leads/%zz').set('Authorization', `Token ${token}`).expect(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 400, detail: 'Malformed request.' });
+  });
+
+  it('does not read the body of a GET', async () => {
+    const response = await t.http().get('/api/auth/user').set('Authorization', `Token ${token}`).set('Content-Type', 'text/plain').send('ignored');
+    expect(response.status).toBe(200);
   });
 });

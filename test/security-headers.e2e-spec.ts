@@ -107,7 +107,12 @@ describe('the web console', () => {
     expectProblem(await t.http().get('/assets/nope.js'), 404, 'Not found.');
     expectProblem(await t.http().get('/assets/../package.json'), 404, 'Not found.');
     expectProblem(await t.http().get('/index.html'), 404, 'Not found.');
-    expectProblem(await t.http().post('/leads'), 404, 'Not found.');
+  });
+
+  it('answers another method on a console page with 405 and what is allowed', async () => {
+    const response = await t.http().post('/leads');
+    expectProblem(response, 405, 'Method "POST" not allowed.');
+    expect(response.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
 });
 

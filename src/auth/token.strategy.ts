@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import type { StrategyCreated } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { Principal } from '../common/decorators/current-user.decorator';
@@ -38,7 +38,9 @@ export class TokenStrategy extends PassportStrategy(BearerStrategy, TOKEN_STRATE
     return this.sessions.authenticate(request, (token) => this.tokens.authenticate(token));
   }
 
-  override authenticate(this: StrategyCreated<TokenStrategy>, request: Request): void {
+  // passport's types name Express's request; on Fastify the guard hands over Fastify's.
+  override authenticate(this: StrategyCreated<TokenStrategy>, incoming: Parameters<InstanceType<typeof BearerStrategy>['authenticate']>[0]): void {
+    const request = incoming as unknown as Request;
     const session = this.fromSessionCookie(request);
     if (session) {
       session.then(

@@ -1,5 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import express from 'express';
+import fastifyStatic, { type FastifyStaticOptions } from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -10,6 +11,8 @@ const PAGES: Record<string, string> = {
   '/leads': 'leads.html',
   '/tokens': 'tokens.html',
 };
+
+const ASSET_NAME = /^[\w-][\w.-]*$/;
 
 /**
  * `nest build` copies the files next to this module (nest-cli.json assets);
@@ -24,28 +27,25 @@ export function consoleDirectory(): string {
 }
 
 /**
- * Serves the console's four pages and its /assets/ folder. Only those paths
+ * Serves the console's four pages and its /assets/ folder. Only those routes
  * touch the file system: API requests never cost a stat.
  */
-export function consolePages(directory = consoleDirectory()): RequestHandler[] {
-  const assets = express.static(join(directory, 'assets'), {
-    index: false,
-    redirect: false,
-    fallthrough: true,
-    setHeaders: (response) => response.setHeader('Cache-Control', 'no-cache'),
+export async function installConsolePages(app: NestFastifyApplication, directory = consoleDirectory()): Promise<void> {
+  // Applied after send's own caching headers, for the pages as well as the assets.
+  const noCache = (reply: FastifyReply): void => void reply.header('cache-control', 'no-cache');
+  // The one registration that decorates the reply with sendFile; Swagger UI's own assets do without.
+  await app.register(fastifyStatic as unknown as Parameters<NestFastifyApplication['register']>[0], {
+    root: directory,
+    serve: false,
+    setHeaders: noCache as unknown as FastifyStaticOptions['setHeaders'],
   });
-  const pages = (request: Request, response: Response, next: NextFunction): void => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return next();
-    const path = request.path.length > 1 ? request.path.replace(/\/$/, '') : request.path;
-    const page = Object.hasOwn(PAGES, path) ? PAGES[path] : undefined;
-    if (page === undefined) return next();
-    response.setHeader('Cache-Control', 'no-cache');
-    // `root` keeps send's dot-file rule to the page name, not to where the app is installed.
-    response.sendFile(page, { root: directory }, (error?: Error) => {
-      if (error && !response.headersSent) next(error);
-    });
-  };
-  const assetRouter = express.Router();
-  assetRouter.use('/assets', assets);
-  return [pages, assetRouter];
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const [path, page] of Object.entries(PAGES)) {
+    fastify.get(path, (_request, reply) => reply.sendFile(page, directory));
+  }
+  // The folder is flat: a name with a slash, or a dot file, is not an asset (404 like any missing file).
+  const assets = join(directory, 'assets');
+  fastify.get<{ Params: { name: string } }>('/assets/:name', (request, reply) =>
+    ASSET_NAME.test(request.params.name) ? reply.sendFile(request.params.name, assets) : reply.callNotFound(),
+  );
 }

@@ -11,7 +11,7 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import type { Principal } from '../common/decorators/current-user.decorator';
 import { IntIdPipe } from '../common/http/int-id.pipe';

@@ -1,15 +1,15 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
-import { problem } from '../common/http/problem-details';
+import { problem, replyWithProblem } from '../common/http/problem-details';
+import { securityHeadersFor } from '../common/http/security-headers';
 
 export const HANDLER_TIMEOUT_DETAIL = 'The request took too long to process. Please retry shortly.';
 
-function sendProblem(response: Response, status: number, detail: string, headers: Record<string, string> = {}): void {
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.status(status).type('application/problem+json').send(JSON.stringify(problem(status, detail)));
+function sendProblem(reply: FastifyReply, status: number, detail: string, headers: Record<string, string> = {}): void {
+  replyWithProblem(reply, problem(status, detail), headers);
 }
 
 /**
@@ -23,15 +23,14 @@ export function applyServerLimits(server: Server, http: AppConfig['http']): void
   server.requestTimeout = http.requestTimeoutMs;
   server.headersTimeout = http.headersTimeoutMs;
   server.keepAliveTimeout = http.keepAliveTimeoutMs;
-  server.on('clientError', answerClientError);
 }
 
 /**
- * Requests Node rejects before Express sees them (oversized headers, bad
+ * Requests Node rejects before Fastify sees them (oversized headers, bad
  * framing, too slow) still get a problem-details answer instead of Node's
  * bare status line.
  */
-function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
@@ -50,28 +49,30 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   );
 }
 
-/** 414 before any routing or parsing work is spent on an absurd URL. */
-export function urlLengthLimit(maxLength: number): RequestHandler {
-  return (request: Request, response: Response, next: NextFunction) => {
-    if (request.originalUrl.length > maxLength) return sendProblem(response, 414, 'Request URI is too long.');
-    next();
-  };
+/**
+ * The router's own refusals, before any hook runs: a URL that does not
+ * decode (`/api/leads/%zz`) or a path parameter past the URL limit.
+ */
+export function answerFrameworkError(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply.headers(securityHeadersFor(request.url));
+  sendProblem(reply, status, status === 414 ? 'Request URI is too long.' : 'Malformed request.');
 }
 
 /**
- * A last-resort deadline for the whole handler chain (guards included): the
+ * 414 before any routing or parsing work is spent on an absurd URL; and a
+ * last-resort deadline for the whole handler chain (guards included): the
  * client gets a 503 it can retry instead of a hanging socket. Database
- * timeouts are shorter, so this only fires when something else is stuck.
+ * timeouts are shorter, so the deadline only fires when something else is stuck.
  */
-export function handlerTimeout(timeoutMs: number): RequestHandler {
-  return (_request: Request, response: Response, next: NextFunction) => {
+export function installRequestLimits(fastify: FastifyInstance, http: AppConfig['http']): void {
+  const { maxUrlLength, handlerTimeoutMs } = http;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.url.length > maxUrlLength) return sendProblem(reply, 414, 'Request URI is too long.');
     const timer = setTimeout(() => {
-      if (response.headersSent) return;
-      sendProblem(response, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });
-    }, timeoutMs);
-    const clear = () => clearTimeout(timer);
-    response.once('finish', clear);
-    response.once('close', clear);
-    next();
-  };
+      if (!reply.sent) sendProblem(reply, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });
+    }, handlerTimeoutMs);
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
+  });
 }

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Request, Response } from 'express';
+import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { mergeMap, Observable, tap } from 'rxjs';
 import { Repository } from 'typeorm';
 import { AuthToken } from '../auth/auth-token.entity';

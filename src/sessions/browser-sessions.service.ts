@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { CookieOptions, Request, Response } from 'express';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_MESSAGES } from '../auth/authorization-header';
 import type { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, unauthorized } from '../common/http/problem-details';
@@ -7,7 +8,7 @@ import type { AppConfig } from '../config/app-config';
 import { parseOrigin } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { createCsrfToken, sameToken, sessionBinding, verifyCsrfToken } from './csrf-token';
-import { csrfFormTokenOf } from './csrf-form-field.middleware';
+import { csrfFormTokenOf } from './csrf-form-field';
 
 /** Django's cookie and header names, so Django-minded clients and Postman scripts work unchanged. */
 export const SESSION_COOKIE = 'sessionid';
@@ -25,10 +26,15 @@ export const CSRF_MESSAGES = {
 } as const;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-/** Django's CSRF_COOKIE_AGE. */
-const CSRF_COOKIE_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
+/** Django's CSRF_COOKIE_AGE, in seconds. */
+const CSRF_COOKIE_MAX_AGE = 365 * 24 * 3600;
+
+type Request = FastifyRequest;
+type Response = FastifyReply;
 
 const sessionRequests = new WeakSet<Request>();
+/** Requests whose session cookie named a dead token: the guard removes the cookie from the browser. */
+const deadSessionRequests = new WeakSet<Request>();
 
 /** True when the request was authenticated by the session cookie rather than an Authorization header. */
 export function isSessionAuthenticated(request: Request): boolean {
@@ -68,7 +74,7 @@ export class BrowserSessions {
       principal = await authenticateToken(token);
     } catch (error) {
       if (!(error instanceof ApiException) || error.getStatus() !== HttpStatus.UNAUTHORIZED) throw error;
-      if (request.res && !request.res.headersSent) this.endSession(request, request.res);
+      deadSessionRequests.add(request);
       throw error.detail === AUTH_MESSAGES.invalidToken ? unauthorized(AUTH_MESSAGES.notProvided) : error;
     }
     if (!SAFE_METHODS.has(request.method)) this.enforceCsrf(request);
@@ -99,16 +105,27 @@ export class BrowserSessions {
     if (!valid) throw csrfFailed(CSRF_MESSAGES.incorrect);
   }
 
+  /** After a refused request: a session cookie that named a dead token is removed from the browser. */
+  endDeadSession(request: Request, response: Response): void {
+    if (deadSessionRequests.has(request) && !response.sent) this.endSession(request, response);
+  }
+
   /** Sets a fresh csrftoken cookie bound to `sessionToken` (or to no session) and returns its value. */
   issueCsrfToken(request: Request, response: Response, sessionToken: string | undefined): string {
     const token = createCsrfToken(this.csrfKey, sessionBinding(sessionToken));
-    response.cookie(CSRF_COOKIE, token, { ...this.cookieOptions(request), httpOnly: false, maxAge: CSRF_COOKIE_MAX_AGE_MS });
+    // Expires as well as Max-Age, as Django sets both.
+    response.setCookie(CSRF_COOKIE, token, {
+      ...this.cookieOptions(request),
+      httpOnly: false,
+      maxAge: CSRF_COOKIE_MAX_AGE,
+      expires: new Date(Date.now() + CSRF_COOKIE_MAX_AGE * 1000),
+    });
     return token;
   }
 
   /** After a browser login: the session cookie holds the new token, and the CSRF token is rotated onto it. */
   startSession(request: Request, response: Response, token: string, expiry: Date | null): void {
-    response.cookie(SESSION_COOKIE, token, { ...this.cookieOptions(request), httpOnly: true, expires: this.cookieExpiry(expiry) });
+    response.setCookie(SESSION_COOKIE, token, { ...this.cookieOptions(request), httpOnly: true, expires: this.cookieExpiry(expiry) });
     this.issueCsrfToken(request, response, token);
   }
 
@@ -126,8 +143,8 @@ export class BrowserSessions {
     return request.host !== undefined && normalised === parseOrigin(`${request.protocol}://${request.host}`);
   }
 
-  private cookieOptions(request: Request): CookieOptions {
-    return { path: '/', sameSite: 'lax', secure: this.config.cookieSecure || request.secure };
+  private cookieOptions(request: Request): CookieSerializeOptions {
+    return { path: '/', sameSite: 'lax', secure: this.config.cookieSecure || request.protocol === 'https' };
   }
 
   /**
@@ -148,7 +165,7 @@ function csrfFailed(detail: string): ApiException {
 }
 
 function cookieOf(request: Request, name: string): string | undefined {
-  const cookies = (request as Request & { cookies?: Record<string, unknown> }).cookies;
+  const cookies = request.cookies as Record<string, unknown> | undefined;
   const value = cookies?.[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators/public.decorator';
 import { BrowserSessions } from './browser-sessions.service';
 
@@ -23,7 +23,7 @@ export class SessionsController {
       'with `POST /api/auth/login` and with every unsafe request authenticated by the `sessionid` cookie.',
   })
   @ApiOkResponse({ type: CsrfTokenResponse })
-  csrfToken(@Req() request: Request, @Res({ passthrough: true }) response: Response): CsrfTokenResponse {
+  csrfToken(@Req() request: FastifyRequest, @Res({ passthrough: true }) response: FastifyReply): CsrfTokenResponse {
     return { csrfToken: this.sessions.issueCsrfToken(request, response, this.sessions.sessionTokenOf(request)) };
   }
 }

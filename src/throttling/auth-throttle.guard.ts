@@ -2,7 +2,7 @@ import { applyDecorators, ExecutionContext, HttpStatus, Injectable, SetMetadata,
 import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerGuard, ThrottlerOptions } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { parseBasicHeader } from '../auth/auth.service';
 import type { AppConfig } from '../config/app-config';
 import { ApiException } from '../common/http/problem-details';

@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-unavailable';
-import { ApiException, problem, ProblemDetails } from '../http/problem-details';
+import { RouteTable } from '../../server/route-table';
+import { ApiException, problem, ProblemDetails, replyWithProblem } from '../http/problem-details';
 
 /**
  * Every error leaves as RFC 9457 problem details with the DRF sentence in
@@ -17,23 +18,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
-    if (response.headersSent) return;
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    if (reply.sent) return;
 
     const { body, headers } = this.toProblem(exception, request);
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    replyWithProblem(reply, body, headers);
   }
 
-  private toProblem(exception: unknown, request: Request): { body: ProblemDetails; headers: Record<string, string> } {
+  private toProblem(exception: unknown, request: FastifyRequest): { body: ProblemDetails; headers: Record<string, string> } {
     if (exception instanceof ApiException) {
       return { body: problem(exception.getStatus(), exception.detail, exception.errors), headers: exception.headers };
     }
-    if (exception instanceof NotFoundException && !(request as { route?: unknown }).route) {
+    if (exception instanceof NotFoundException && request.is404) {
       // No route matched this method; if one matches the path, DRF answers 405 and lists what is allowed.
-      const allowed = this.allowedMethods(request.path);
-      if (allowed.length > 0) {
+      const allowed = RouteTable.of(this.adapterHost?.httpAdapter?.getInstance?.())?.allowedMethods(pathOf(request)) ?? [];
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
         return {
           body: problem(HttpStatus.METHOD_NOT_ALLOWED, `Method "${request.method}" not allowed.`),
           headers: { Allow: allowed.join(', ') },
@@ -41,48 +41,31 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }
     }
     if (exception instanceof HttpException) {
-      // Body-parser and multer errors reach us wrapped by the HTTP adapter.
-      const parserProblem = asBodyParserError(exception.cause);
-      if (parserProblem) return { body: parserProblem, headers: {} };
+      // Fastify's own refusals reach us wrapped by the adapter.
+      const fastifyProblem = asFastifyError(exception.cause, request);
+      if (fastifyProblem) return { body: fastifyProblem, headers: {} };
       const status = exception.getStatus();
       return { body: problem(status, defaultDetail(status, exception)), headers: {} };
     }
-    const bodyParserError = asBodyParserError(exception);
-    if (bodyParserError) return { body: bodyParserError, headers: {} };
+    const fastifyError = asFastifyError(exception, request);
+    if (fastifyError) return { body: fastifyError, headers: {} };
 
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable during ${request.method} ${request.path}`);
+      this.logger.warn(`database unavailable during ${request.method} ${pathOf(request)}`);
       return {
         body: problem(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable. Please retry shortly.'),
         headers: { 'Retry-After': '5' },
       };
     }
     this.logger.error(
-      `unhandled error during ${request.method} ${request.path}`,
+      `unhandled error during ${request.method} ${pathOf(request)}`,
       exception instanceof Error ? exception.stack : String(exception),
     );
     return { body: problem(HttpStatus.INTERNAL_SERVER_ERROR, 'A server error occurred.'), headers: {} };
   }
-
-  private allowedMethods(path: string): string[] {
-    const instance = this.adapterHost?.httpAdapter?.getInstance?.() as { router?: { stack?: RouteLayer[] } } | undefined;
-    const methods = new Set<string>();
-    for (const layer of instance?.router?.stack ?? []) {
-      if (!layer.route || typeof layer.match !== 'function' || !layer.match(path)) continue;
-      for (const [method, handled] of Object.entries(layer.route.methods)) {
-        if (handled && method !== '_all') methods.add(method.toUpperCase());
-      }
-    }
-    if (methods.has('GET')) methods.add('HEAD');
-    if (methods.size > 0) methods.add('OPTIONS');
-    return [...methods];
-  }
 }
 
-interface RouteLayer {
-  route?: { methods: Record<string, boolean> };
-  match?: (path: string) => boolean;
-}
+const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0];
 
 function defaultDetail(status: number, exception: HttpException): string {
   switch (status) {
@@ -104,43 +87,24 @@ function defaultDetail(status: number, exception: HttpException): string {
   }
 }
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  statusCode?: number;
-  expose?: boolean;
-}
-
-/** body-parser / multer errors carry a status of their own: keep it, never the 500 fallback. */
-function asBodyParserError(exception: unknown): ProblemDetails | null {
-  if (typeof exception !== 'object' || exception === null) return null;
-  const error = exception as BodyParserError & { code?: string };
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return problem(400, 'JSON parse error - the request body is not valid JSON.');
-    case 'entity.too.large':
+/**
+ * Fastify's own refusals (FST_ERR_*): a body type no parser takes, a body over
+ * the limit, a bad Content-Length or URL. All are the client's: keep their
+ * status with a clear sentence.
+ */
+function asFastifyError(exception: unknown, request: FastifyRequest): ProblemDetails | null {
+  const error = exception as { code?: unknown; statusCode?: unknown };
+  if (typeof error !== 'object' || error === null || typeof error.code !== 'string' || !error.code.startsWith('FST_')) return null;
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const type = (request.headers['content-type'] ?? '').split(';')[0].trim().slice(0, 100);
+      return problem(415, `Unsupported media type "${type}" in request.`);
+    }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, 'Request body is too large.');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return problem(415, 'Unsupported request body encoding.');
-    case 'request.aborted':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, 'The request body was not received in full.');
-    case 'parameters.too.many':
-      return problem(413, 'Too many form fields.');
   }
-  // multer's own errors (missing field name, too many parts...) are the client's malformed form.
-  if ((exception as { name?: unknown }).name === 'MulterError' && !(typeof error.code === 'string' && error.code.startsWith('LIMIT_'))) {
-    return problem(400, 'Multipart form parse error.');
-  }
-  if (typeof error.code === 'string' && error.code.startsWith('LIMIT_')) {
-    return problem(error.code === 'LIMIT_FIELD_VALUE' || error.code === 'LIMIT_FILE_SIZE' ? 413 : 400, 'Multipart form parse error.');
-  }
-  if (error.code === 'MULTIPART_PARSE_ERROR' || (exception instanceof Error && /^(Multipart|Unexpected end of form|Malformed part header)/i.test(exception.message))) {
-    return problem(400, 'Multipart form parse error.');
-  }
-  const status = error.status ?? error.statusCode;
-  if (error.expose && typeof status === 'number' && status >= 400 && status < 500) {
-    return problem(status, 'Malformed request.');
-  }
-  return null;
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 0;
+  return status >= 400 && status < 500 ? problem(status, 'Malformed request.') : null;
 }

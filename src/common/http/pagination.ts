@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { FieldErrors } from './problem-details';
 
 /** DRF's LimitOffsetPagination envelope. */

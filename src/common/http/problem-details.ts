@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 
 export type FieldErrors = Record<string, string[]>;
@@ -21,18 +22,33 @@ export function problem(status: number, detail: string, errors?: FieldErrors): P
   };
 }
 
+/** Sends `body` as the reply: `application/problem+json`, with any extra headers. */
+export function replyWithProblem(reply: FastifyReply, body: ProblemDetails, headers: Record<string, string> = {}): void {
+  reply.headers(headers).code(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
 /**
  * An HTTP error whose body is already in problem-details form. Services throw
  * these with the exact DRF/knox sentence a client expects in `detail`.
  */
 export class ApiException extends HttpException {
-  constructor(
-    status: number,
-    readonly detail: string,
-    readonly errors?: FieldErrors,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(problem(status, detail, errors), status);
+  declare readonly detail: string;
+  declare readonly errors?: FieldErrors;
+  declare readonly headers: Record<string, string>;
+
+  constructor(status: number, detail: string, errors?: FieldErrors, headers: Record<string, string> = {}) {
+    // The answer to a client's mistake, never logged with a stack: capturing one was the largest
+    // single cost of a refused request (a 401 for a revoked token, say).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(problem(status, detail, errors), status);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    this.detail = detail;
+    this.errors = errors;
+    this.headers = headers;
   }
 }
 
