@@ -9,12 +9,11 @@
  * stops the server if a module it expects has moved.
  *
  *   logger   the per-request log line (same as LOG_LEVEL=warn)
- *   helmet   the security headers
- *   limits   URL length limit and handler timeout middleware
- *   noStore  the Cache-Control middleware
+ *   helmet   the security headers and Cache-Control (one onRequest hook)
+ *   limits   the URL length limit and handler timeout (one onRequest hook)
  *   body     the body parsers (GET requests only: bodies are then not read)
- *   cookies  cookie-parser and the CSRF form-field middleware
- *   console  the web console's page and asset middleware
+ *   cookies  @fastify/cookie and the CSRF form-field hook
+ *   console  the web console's pages and assets
  *   swagger  the OpenAPI document and Swagger UI
  *   pipe     the global validation pipe (values pass unvalidated)
  *   passport the guard authenticates by calling the token strategy's own
@@ -25,7 +24,7 @@ const { join, resolve } = require('node:path');
 
 const dist = resolve(process.env.APP_DIST ?? 'dist');
 const wanted = new Set((process.env.BENCH_ABLATE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-const passThrough = () => (_request, _response, next) => next();
+const nothing = () => undefined;
 
 function load(path) {
   try {
@@ -36,22 +35,18 @@ function load(path) {
 }
 
 const ablations = {
-  logger: () => (load('common/http/request-logger.js').requestLogger = passThrough),
-  noStore: () => (load('common/http/request-logger.js').noStore = (_request, _response, next) => next()),
-  helmet: () => (load('common/http/security-headers.js').securityHeaders = passThrough),
-  limits: () => {
-    const limits = load('server/http-limits.js');
-    limits.urlLengthLimit = passThrough;
-    limits.handlerTimeout = passThrough;
-  },
-  body: () => (load('common/http/body-parsers.js').bodyParsers = () => [passThrough()]),
+  logger: () => (load('common/http/request-logger.js').installRequestLogger = nothing),
+  helmet: () => (load('common/http/security-headers.js').installSecurityHeaders = nothing),
+  limits: () => (load('server/http-limits.js').installRequestLimits = nothing),
+  body: () => (load('common/http/body-parsers.js').installBodyParsers = nothing),
   cookies: () => {
-    const id = require.resolve('cookie-parser', { paths: [dist] });
-    require.cache[id] = { id, filename: id, loaded: true, exports: passThrough };
-    load('sessions/csrf-form-field.middleware.js').csrfFormField = (_request, _response, next) => next();
+    const id = require.resolve('@fastify/cookie', { paths: [dist] });
+    const plugin = (_instance, _options, done) => done();
+    require.cache[id] = { id, filename: id, loaded: true, exports: { __esModule: true, default: plugin } };
+    load('sessions/csrf-form-field.js').installCsrfFormField = nothing;
   },
-  console: () => (load('console/console-pages.js').consolePages = () => [passThrough()]),
-  swagger: () => (load('openapi.js').setupOpenApi = () => undefined),
+  console: () => (load('console/console-pages.js').installConsolePages = async () => undefined),
+  swagger: () => (load('openapi.js').setupOpenApi = nothing),
   pipe: () => (load('common/http/validation.pipe.js').ApiValidationPipe.prototype.transform = async (value) => value),
   passport: () => {
     const { TokenAuthGuard } = load('auth/token-auth.guard.js');

@@ -9,7 +9,7 @@
  *   --scale        also bulk-insert 1,000,000 tokens and leads of other users, then repeat S1–S3
  *   --no-cluster   skip the NODE_CLUSTER_WORKERS=2 run
  *   --no-baseline  skip the baseline server
- *   --floors       also measure S1's request against bench/floor-server.js (node:http, Express, Nest; no database)
+ *   --floors       also measure S1's request against bench/floor-server.js (node:http, Fastify, Express, Nest on each; no database)
  *   --only S1,S3   run only these scenarios
  *   --duration N, --warmup N, --connections N, --users N, --label NAME
  *
@@ -225,7 +225,7 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
 
   // Framework floors first, on the baseline's port before the baseline takes it.
   if (options.floors) {
-    for (const kind of ['http', 'express', 'nest']) {
+    for (const kind of ['http', 'fastify', 'express', 'nest-fastify', 'nest-express']) {
       const floor = await startServer({
         name: `floor ${kind}`,
         command: process.execPath,
@@ -356,6 +356,8 @@ async function bulkInsert(client) {
     [first],
   );
   await client.query('VACUUM ANALYZE');
+  // Written out now rather than by a checkpoint spread over the next minutes, in the middle of the measurement.
+  await client.query('CHECKPOINT');
 }
 
 function gitCommit() {
