@@ -7,6 +7,7 @@
  *
  *   --quick        a few seconds per scenario and 10 users: a smoke test, not a measurement
  *   --scale        also bulk-insert 1,000,000 tokens and leads of other users, then repeat S1–S3
+ *   --scale-rounds N   rounds of S1–S3 before and after the insert (default 3; the best round counts)
  *   --no-cluster   skip the NODE_CLUSTER_WORKERS=2 run
  *   --no-baseline  skip the baseline server
  *   --floors       also measure S1's request against bench/floor-server.js (node:http, Fastify, Express, Nest on each; no database)
@@ -48,10 +49,11 @@ function parseArgs(argv) {
     connections: 32,
     users: 100,
     leadsPerUser: 10,
+    scaleRounds: 3,
     loginConnections: 4,
     label: null,
   };
-  const numeric = { '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--users': 'users', '--login-connections': 'loginConnections' };
+  const numeric = { '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--users': 'users', '--login-connections': 'loginConnections', '--scale-rounds': 'scaleRounds' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') Object.assign(options, { quick: true, duration: 2, warmup: 1, users: 10, cluster: false });
@@ -275,13 +277,19 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
   if (options.scale) {
     // Before and after on the same fresh process, so only the data differs.
     const ids = ['S1', 'S2', 'S2c', 'S3'];
+    // Each phase is measured in rounds and the best round counts: on a shared machine a
+    // neighbour's burst can take 20% off a single 10-second run, as much as the tolerance.
+    const rounds = Math.max(1, Math.round(options.scaleRounds));
+    const phaseRounds = async (phase) => {
+      for (let round = 1; round <= rounds; round++) await readScenarios(app, 'app', rounds > 1 ? `${phase}, round ${round}` : phase, ids);
+    };
     app = await startApp(0);
-    await readScenarios(app, 'app', 'before scale', ids);
+    await phaseRounds('before scale');
     log('scale: inserting 10,000 users, 1,000,000 tokens and 1,000,000 leads with SQL');
     const started = Date.now();
     await withClient(database.url, (client) => bulkInsert(client));
     log(`scale: inserted in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    await readScenarios(app, 'app', 'scale', ids);
+    await phaseRounds('scale');
     await app.stop();
   }
 
@@ -387,12 +395,22 @@ function evaluateTargets(results, options) {
   if (s5) targets.push({ name: 'S5 ≥ 40 logins/s, no errors', actual: `${fmt(s5.rps, 1)}/s, ${s5.errors} errors`, pass: s5.rps >= 40 && s5.errors === 0 });
   const s8 = find('S8', 'app');
   if (s8) targets.push({ name: 'S8 read p99 ≤ 3× idle S3 p99', actual: `${fmt(s8.p99, 2)} ms = ${fmt(s8.p99VsIdle, 2)}× idle`, pass: s8.p99VsIdle !== null && s8.p99VsIdle <= 3 });
+  /** The best round of a scale phase ("before scale" or "scale", with or without ", round N"). */
+  const bestOf = (scenario, phase) =>
+    results
+      .filter((r) => r.scenario === scenario && r.server === 'app' && (r.phase === phase || r.phase?.startsWith(`${phase}, round `)))
+      .reduce((best, r) => (best && best.rps >= r.rps ? best : r), null);
   for (const id of ['S1', 'S2', 'S2c', 'S3']) {
-    const before = find(id, 'app', 'before scale');
-    const after = find(id, 'app', 'scale');
+    const before = bestOf(id, 'before scale');
+    const after = bestOf(id, 'scale');
     if (before && after) {
       const change = after.rps / before.rps - 1;
-      targets.push({ name: `${id} with 1M tokens + 1M leads: req/s within 15%`, actual: `${change >= 0 ? '+' : ''}${fmt(change * 100, 1)}%`, pass: change >= -0.15 });
+      const rounds = results.filter((r) => r.scenario === id && r.server === 'app' && r.phase?.startsWith('scale')).length;
+      targets.push({
+        name: `${id} with 1M tokens + 1M leads: req/s within 15%`,
+        actual: `${change >= 0 ? '+' : ''}${fmt(change * 100, 1)}%${rounds > 1 ? ` (best of ${rounds} rounds each)` : ''}`,
+        pass: change >= -0.15,
+      });
     }
   }
   const single = results.filter((r) => r.server === 'app');
