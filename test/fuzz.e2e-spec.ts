@@ -93,6 +93,12 @@ const scalar = fc.oneof(
   { weight: 1, arbitrary: fc.constant(null) },
 );
 
+/**
+ * A generated value as text. Objects and arrays go through JSON: fc.jsonValue builds objects without a
+ * prototype (a "__proto__" key) or with a "toString" key holding a string, which String() cannot print.
+ */
+const asText = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+
 const anyValue = fc.oneof({ weight: 5, arbitrary: scalar }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) });
 
 const validEmail = fc.stringMatching(/^[a-z0-9]{1,12}$/).map((local) => `${local}.${hex(2)}@example.com`);
@@ -160,9 +166,7 @@ const listQuery = fc
   )
   .map((query) => {
     const pairs = Object.entries(query).filter(([, value]) => value !== undefined);
-    // fc.jsonValue may build objects without a prototype (a "__proto__" key), which String() cannot print.
-    const text = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
-    return pairs.length ? `?${pairs.map(([key, value]) => `${key}=${percentEncode(text(value))}`).join('&')}` : '';
+    return pairs.length ? `?${pairs.map(([key, value]) => `${key}=${percentEncode(asText(value))}`).join('&')}` : '';
   });
 
 // Runs are sized so that every route both accepts and refuses some requests in all but about one
@@ -265,7 +269,7 @@ function encodeJson(body: unknown): string {
 }
 
 function formPairs(body: unknown, duplicate: boolean): Array<[string, string]> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return [['value', String(body)]];
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return [['value', asText(body)]];
   const pairs: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(body)) {
     if (value === undefined) continue;
@@ -288,7 +292,7 @@ function encodeBody(body: unknown, how: Encoding, duplicate: boolean): { type?: 
     case 'garbage-json':
       return { type: 'application/json', bytes: Buffer.from(encodeJson(body).slice(0, -1) + '\u0000{') };
     case 'text':
-      return { type: 'text/plain', bytes: Buffer.from(typeof body === 'object' && body !== null ? JSON.stringify(body) : String(body)) };
+      return { type: 'text/plain', bytes: Buffer.from(asText(body)) };
     case 'form':
       return {
         type: 'application/x-www-form-urlencoded',
