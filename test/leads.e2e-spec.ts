@@ -196,6 +196,16 @@ describe('leads: create, read, update, delete', () => {
       expect(response.headers['cache-control']).toBe('no-store');
       await t.http().get(`/api/leads/${lead.id}/`).set(...as(alice)).expect(200, lead);
     });
+
+    it('prints the stored timestamps in UTC to the millisecond, in the lead and in the list', async () => {
+      const lead = await createLead(t, alice);
+      // Microseconds, a leap day and an offset on the way in: the API shows the instant, truncated to milliseconds.
+      await t.db.query(`UPDATE leads SET created_at = '2024-02-29 23:59:59.123456+00', updated_at = '2024-03-01 01:00:00.5+01' WHERE id = $1`, [lead.id]);
+      const expected = { ...lead, createdAt: '2024-02-29T23:59:59.123Z', updatedAt: '2024-03-01T00:00:00.500Z' };
+      await t.http().get(`/api/leads/${lead.id}`).set(...as(alice)).expect(200, expected);
+      const list = await t.http().get('/api/leads?ordering=createdAt&limit=1').set(...as(alice)).expect(200);
+      expect(list.body.results).toEqual([expected]);
+    });
   });
 
   describe('PUT /api/leads/:id', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { types } from 'pg';
-import { parseTimestamptz } from './timestamptz';
+import { parseTimestamptz, timestamptzToIso } from './timestamptz';
 
 const general = types.getTypeParser(1184);
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
@@ -48,6 +48,39 @@ describe('parseTimestamptz', () => {
       const actual = parseTimestamptz(text);
       if (expected instanceof Date) expect((actual as Date).getTime()).toBe(expected.getTime());
       else expect(actual).toEqual(expected);
+    },
+  );
+});
+
+describe('timestamptzToIso', () => {
+  it('writes the instant exactly as node-postgres\'s Date would print it, for every everyday timestamptz', () => {
+    fc.assert(
+      fc.property(timestamp, (parts) => {
+        const text = postgresText(parts);
+        expect(timestamptzToIso(text)).toBe((general(text) as Date).toISOString());
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    ['2026-11-23 03:10:24.548123+00', '2026-11-23T03:10:24.548Z'],
+    ['2026-11-23 03:10:24.5+00', '2026-11-23T03:10:24.500Z'],
+    ['2026-11-23 03:10:24.05+00', '2026-11-23T03:10:24.050Z'],
+    ['2026-11-23 03:10:24+00', '2026-11-23T03:10:24.000Z'],
+    ['2026-11-23 03:10:24.999999+00', '2026-11-23T03:10:24.999Z'],
+    ['2026-11-23 05:10:24.5+02', '2026-11-23T03:10:24.500Z'],
+    ['2026-11-22 21:40:24-05:30', '2026-11-23T03:10:24.000Z'],
+  ])('writes %s as %s', (text, expected) => {
+    expect(timestamptzToIso(text)).toBe(expected);
+  });
+
+  it.each(['0999-01-01 00:00:00+00', '12026-01-01 00:00:00+00', '0044-03-15 12:00:00+00 BC', '2026-11-23 03:10:24.+00', '2026-11-23 03:1x:24+00'])(
+    'leaves the unusual shape %s to the general parser',
+    (text) => {
+      const expected = general(text);
+      const printed = expected instanceof Date && !Number.isNaN(expected.getTime()) ? expected.toISOString() : text;
+      expect(timestamptzToIso(text)).toBe(printed);
     },
   );
 });

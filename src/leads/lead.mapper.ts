@@ -1,17 +1,18 @@
-import { Lead } from './lead.entity';
+import type { LeadRecord } from './leads.repository';
 
-/** A lead as the API shows it; built field by field so that nothing else on the entity can leak out. */
+/** A lead as the API shows it; built field by field so that nothing else on the record can leak out. */
 export interface LeadView {
   id: number;
   name: string;
   email: string;
   message: string;
   owner: number;
-  createdAt: Date;
-  updatedAt: Date;
+  /** ISO 8601 in UTC, to the millisecond (`2026-11-23T03:10:24.548Z`). */
+  createdAt: string;
+  updatedAt: string;
 }
 
-export function toLeadView(lead: Lead): LeadView {
+export function toLeadView(lead: LeadRecord): LeadView {
   return {
     id: lead.id,
     name: lead.name,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { uniqueViolation } from '../database/postgres-errors';
-import { readRows } from '../database/read-rows';
+import { ISO_TIMESTAMPS, readRows } from '../database/read-rows';
 import { Lead } from './lead.entity';
 import { LeadListQuery, ORDERING_COLUMNS } from './lead-list-query';
 
@@ -16,30 +16,44 @@ export class DuplicateLeadEmailError extends Error {}
 /** The owner's user row vanished between authentication and the insert. */
 export class LeadOwnerGoneError extends Error {}
 
+/** A lead as the repository returns it: timestamps already in the ISO form the API prints. */
+export interface LeadRecord {
+  id: number;
+  name: string;
+  email: string;
+  message: string;
+  ownerId: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Reads parse timestamps to ISO strings (ISO_TIMESTAMPS); TypeORM's writes return Dates. */
 interface LeadRow {
   id: number;
   name: string;
   email: string;
   message: string;
   owner_id: number;
-  created_at: Date;
-  updated_at: Date;
+  created_at: string | Date;
+  updated_at: string | Date;
 }
 
 const COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
 /** Fixed order and names: only these keys of a change ever become SET clauses. */
 const WRITABLE: ReadonlyArray<keyof LeadFields> = ['name', 'email', 'message'];
 
-function toLead(row: LeadRow): Lead {
-  const lead = new Lead();
-  lead.id = row.id;
-  lead.name = row.name;
-  lead.email = row.email;
-  lead.message = row.message;
-  lead.ownerId = row.owner_id;
-  lead.createdAt = row.created_at;
-  lead.updatedAt = row.updated_at;
-  return lead;
+const iso = (timestamp: string | Date): string => (typeof timestamp === 'string' ? timestamp : timestamp.toISOString());
+
+function toRecord(row: LeadRow): LeadRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    message: row.message,
+    ownerId: row.owner_id,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
 }
 
 /** `%`, `_` and `\` typed by a user match themselves, not any character. */
@@ -86,9 +100,9 @@ export function listStatements(ownerId: number, query: LeadListQuery): ListState
 export class LeadsRepository {
   constructor(@InjectRepository(Lead) private readonly leads: Repository<Lead>) {}
 
-  async findOwned(ownerId: number, id: number): Promise<Lead | null> {
-    const rows = await readRows<LeadRow>(this.leads.manager.connection, `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [ownerId, id]);
-    return rows[0] ? toLead(rows[0]) : null;
+  async findOwned(ownerId: number, id: number): Promise<LeadRecord | null> {
+    const rows = await readRows<LeadRow>(this.leads.manager.connection, `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [ownerId, id], ISO_TIMESTAMPS);
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async existsOwned(ownerId: number, id: number): Promise<boolean> {
@@ -96,28 +110,28 @@ export class LeadsRepository {
     return rows.length > 0;
   }
 
-  async listOwned(ownerId: number, query: LeadListQuery): Promise<{ count: number; leads: Lead[] }> {
+  async listOwned(ownerId: number, query: LeadListQuery): Promise<{ count: number; leads: LeadRecord[] }> {
     const statements = listStatements(ownerId, query);
-    const rows = await readRows<LeadRow>(this.leads.manager.connection, statements.rows.sql, statements.rows.parameters);
+    const rows = await readRows<LeadRow>(this.leads.manager.connection, statements.rows.sql, statements.rows.parameters, ISO_TIMESTAMPS);
     // A short, non-empty page is the last one, so it already tells the total:
     // most owners' lists then cost a single query.
-    if (rows.length > 0 && rows.length < query.limit) return { count: query.offset + rows.length, leads: rows.map(toLead) };
+    if (rows.length > 0 && rows.length < query.limit) return { count: query.offset + rows.length, leads: rows.map(toRecord) };
     if (rows.length === 0 && query.offset === 0) return { count: 0, leads: [] };
     const counted = await readRows<{ count: number }>(this.leads.manager.connection, statements.count.sql, statements.count.parameters);
-    return { count: counted[0].count, leads: rows.map(toLead) };
+    return { count: counted[0].count, leads: rows.map(toRecord) };
   }
 
   /** Relies on the unique index on (owner_id, lower(email)): concurrent duplicates cannot both land. */
-  async createOwned(ownerId: number, fields: LeadFields): Promise<Lead> {
+  async createOwned(ownerId: number, fields: LeadFields): Promise<LeadRecord> {
     const rows: LeadRow[] = await this.write(
       `INSERT INTO leads (owner_id, name, email, message) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
       [ownerId, fields.name, fields.email, fields.message],
     );
-    return toLead(rows[0]);
+    return toRecord(rows[0]);
   }
 
   /** Sets the given fields (all, for PUT; some, for PATCH) and always `updated_at`. Null when not the owner's. */
-  async updateOwned(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<Lead | null> {
+  async updateOwned(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<LeadRecord | null> {
     const parameters: unknown[] = [ownerId, id];
     const assignments = ['updated_at = now()'];
     for (const key of WRITABLE) {
@@ -130,7 +144,7 @@ export class LeadsRepository {
       `UPDATE leads SET ${assignments.join(', ')} WHERE owner_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       parameters,
     )) as [LeadRow[], number];
-    return rows[0] ? toLead(rows[0]) : null;
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async deleteOwned(ownerId: number, id: number): Promise<boolean> {

@@ -1,10 +1,9 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AUTH_MESSAGES } from '../auth/authorization-header';
 import { ApiException, notFound, unauthorized } from '../common/http/problem-details';
-import { Lead } from './lead.entity';
 import { LeadListQuery } from './lead-list-query';
 import { LeadView, toLeadView } from './lead.mapper';
-import { DuplicateLeadEmailError, LeadFields, LeadOwnerGoneError, LeadsRepository } from './leads.repository';
+import { DuplicateLeadEmailError, LeadFields, LeadOwnerGoneError, LeadRecord, LeadsRepository } from './leads.repository';
 
 export const DUPLICATE_LEAD_EMAIL_MESSAGE = 'lead with this email already exists.';
 
@@ -43,7 +42,7 @@ export class LeadsService {
   }
 }
 
-function found(lead: Lead | null): Lead {
+function found(lead: LeadRecord | null): LeadRecord {
   if (!lead) throw notFound();
   return lead;
 }
