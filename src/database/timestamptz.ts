@@ -1,4 +1,5 @@
 import { types } from 'pg';
+import type { CustomTypesConfig } from 'pg';
 
 const TIMESTAMPTZ_OID = 1184;
 const generalParser = types.getTypeParser(TIMESTAMPTZ_OID);
@@ -86,6 +87,8 @@ export function timestamptzToIso(text: string): string {
   return parsed instanceof Date && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
 }
 
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
 /** `YYYY-MM-DD HH:MM:SS[.f{1,6}]+00`, the year from 1000, every digit a digit. */
 function isPlainUtc(text: string, length: number): boolean {
   if (text.charCodeAt(length - 3) !== 43 || text.charCodeAt(length - 2) !== 48 || text.charCodeAt(length - 1) !== 48) return false;
@@ -98,7 +101,16 @@ function isPlainUtc(text: string, length: number): boolean {
   return true;
 }
 
-const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+/**
+ * Type parsers for rows that go straight into a response (readRows' `types`):
+ * `timestamptz` columns arrive as ISO strings, as the API prints them,
+ * instead of Dates that JSON.stringify would convert back. Every other type
+ * parses as usual.
+ */
+export const ISO_TIMESTAMPS: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMPTZ_OID && format !== 'binary' ? timestamptzToIso : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
 
 /** Installs the parser for every node-postgres client in this process (TypeORM's pool included). */
 export function installTimestamptzParser(): void {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { uniqueViolation } from '../database/postgres-errors';
-import { ISO_TIMESTAMPS, readRows } from '../database/read-rows';
+import { readRows } from '../database/read-rows';
+import { ISO_TIMESTAMPS } from '../database/timestamptz';
 import { Lead } from './lead.entity';
 import { LeadListQuery, ORDERING_COLUMNS } from './lead-list-query';
 
