@@ -9,6 +9,10 @@ const digitAt = (text: string, index: number): number => {
   return code >= 0 && code <= 9 ? code : -1;
 };
 
+/** `-`, `-`, space, `:`, `:` where `YYYY-MM-DD HH:MM:SS` has them. */
+const separatorsInPlace = (text: string): boolean =>
+  text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(10) === 32 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58;
+
 /** Two digits at `index` as a number, or -1. */
 function twoDigits(text: string, index: number): number {
   const tens = digitAt(text, index);
@@ -27,8 +31,7 @@ function twoDigits(text: string, index: number): number {
  */
 export function parseTimestamptz(text: string): unknown {
   const length = text.length;
-  if (length < 22 || length > 32 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32) return generalParser(text);
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return generalParser(text);
+  if (length < 22 || length > 32 || !separatorsInPlace(text)) return generalParser(text);
   const century = twoDigits(text, 0);
   const yearInCentury = twoDigits(text, 2);
   const month = twoDigits(text, 5);
@@ -92,7 +95,7 @@ const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 /** `YYYY-MM-DD HH:MM:SS[.f{1,6}]+00`, the year from 1000, every digit a digit. */
 function isPlainUtc(text: string, length: number): boolean {
   if (text.charCodeAt(length - 3) !== 43 || text.charCodeAt(length - 2) !== 48 || text.charCodeAt(length - 1) !== 48) return false;
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
+  if (!separatorsInPlace(text)) return false;
   if (text.charCodeAt(0) === 48) return false;
   for (const index of DIGIT_POSITIONS) if (digitAt(text, index) < 0) return false;
   if (length === 22) return true;
