@@ -41,8 +41,7 @@ export class JsonLogger implements LoggerService {
 
   /** For code that has structured fields to record; every field is redacted. */
   event(level: 'debug' | 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
-    if (!this.enabled(level)) return;
-    this.emit({ time: new Date().toISOString(), level, ...(redact(fields) as Record<string, unknown>) });
+    if (this.enabled(level)) this.redactedEvent(level, redact(fields) as Record<string, unknown>);
   }
 
   /** True when a line at `level` would be written: lets a caller skip building it. */
