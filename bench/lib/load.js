@@ -56,11 +56,13 @@ function summarise(result, latencies, statuses, expect) {
 async function measure({ server, scenario, seed, connections, warmupSec, durationSec, overallRate }) {
   const options = { port: server.port, scenario, seed, connections, overallRate };
   if (warmupSec > 0) await runLoad({ ...options, durationSec: warmupSec });
+  if (server.loopDelay) await server.loopDelay(); // starts the window afresh
   const cpuBefore = treeCpuSeconds(server.pid);
   const { result, peakRssMb } = await withRssSampling(server.pid, () => runLoad({ ...options, durationSec }));
   const cpuSec = treeCpuSeconds(server.pid) - cpuBefore;
+  const loopDelay = server.loopDelay ? await server.loopDelay() : null;
   // CPU time per request is the figure least disturbed by other load on the machine.
-  return { ...result, rssMb: peakRssMb, serverCpu: cpuSec / result.durationSec, cpuUsPerRequest: result.requests ? (cpuSec / result.requests) * 1e6 : null };
+  return { ...result, rssMb: peakRssMb, serverCpu: cpuSec / result.durationSec, cpuUsPerRequest: result.requests ? (cpuSec / result.requests) * 1e6 : null, loopDelay };
 }
 
 module.exports = { runLoad, measure };

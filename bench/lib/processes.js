@@ -9,9 +9,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts a server as a child process with its output in a log file, and
  * resolves once `readyPath` answers 200 (or rejects if the child dies first).
  */
-async function startServer({ name, command, args, env, port, logFile, readyPath = '/health', timeoutMs = 120_000 }) {
+async function startServer({ name, command, args, env, port, logFile, readyPath = '/health', timeoutMs = 120_000, ipc = false }) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, ...(ipc ? ['ipc'] : [])] });
   closeSync(fd);
   let exited = null;
   child.once('exit', (code, signal) => {
@@ -43,6 +43,11 @@ async function startServer({ name, command, args, env, port, logFile, readyPath 
     get exited() {
       return exited;
     },
+    /**
+     * With `ipc` and bench/loop-delay.js preloaded: the event-loop delays (ms) since the
+     * previous call, or null when the server does not answer within a second.
+     */
+    loopDelay: ipc ? () => askLoopDelay(child) : null,
     /** SIGTERM (graceful), then SIGKILL after a grace period; only this child. */
     async stop(graceMs = 15_000) {
       if (exited) return;
@@ -53,6 +58,27 @@ async function startServer({ name, command, args, env, port, logFile, readyPath 
       clearTimeout(timer);
     },
   };
+}
+
+let loopDelayRequests = 0;
+
+function askLoopDelay(child) {
+  const id = ++loopDelayRequests;
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.type !== 'bench:loop-delay' || message.id !== id) return;
+      finish({ p50: message.p50, p99: message.p99, max: message.max, samples: message.samples });
+    };
+    const timer = setTimeout(() => finish(null), 1000);
+    function finish(result) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(result);
+    }
+    child.on('message', onMessage);
+    if (!child.connected) return finish(null);
+    child.send({ type: 'bench:loop-delay', id }, (error) => error && finish(null));
+  });
 }
 
 function childPids(pid) {

@@ -2,7 +2,7 @@
 
 const fmt = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 
-const COLUMNS = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MB', 'CPU µs/req', 'app/baseline'];
+const COLUMNS = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MB', 'CPU µs/req', 'loop max ms', 'app/baseline'];
 
 function row(entry) {
   return [
@@ -15,6 +15,7 @@ function row(entry) {
     String(entry.errors),
     fmt(entry.rssMb, 0),
     fmt(entry.cpuUsPerRequest, 0),
+    entry.loopDelay ? fmt(entry.loopDelay.max, 1) : '',
     entry.ratio === undefined ? '' : `${fmt(entry.ratio, 2)}×`,
   ];
 }
@@ -46,7 +47,8 @@ function markdownReport(report) {
     `Node ${meta.node}, PostgreSQL ${meta.postgres} (${meta.embedded ? 'embedded' : 'BENCH_DATABASE_URL'}), ${meta.cpus} × ${meta.cpuModel}, ` +
       `${meta.connections} connections, ${meta.warmupSec} s warm-up + ${meta.durationSec} s per scenario, ${meta.users} users × ${meta.leadsPerUser} leads. ` +
       `Load average before: ${meta.loadBefore.join(' ')}, after: ${meta.loadAfter?.join(' ') ?? '–'}. ` +
-      `App RSS right after start: ${fmt(meta.startRssMb, 0)} MB.`,
+      `App RSS right after start: ${fmt(meta.startRssMb, 0)} MB.` +
+      (meta.argon2VerifyMs ? ` One argon2id verification on an idle machine: ${fmt(meta.argon2VerifyMs, 1)} ms.` : ''),
     `App env: ${Object.entries(meta.appEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` +
       `${meta.appNodeArgs?.length ? `; node ${meta.appNodeArgs.join(' ')}` : ''}${meta.ablate ? `; BENCH_ABLATE=${meta.ablate}` : ''}`,
     '',
