@@ -127,27 +127,29 @@ async function withRssSampling(pid, work, intervalMs = 200) {
   }
 }
 
-/** CPU time (user + system, seconds) of a process tree, from /proc/<pid>/stat. */
-function treeCpuSeconds(pid) {
+/** CPU time of a process tree in seconds, from /proc/<pid>/stat: user, system, and their sum. */
+function treeCpuTimes(pid) {
   const ticks = 100;
-  let total = 0;
+  let user = 0;
+  let system = 0;
   const pending = [pid];
   while (pending.length > 0) {
     const current = pending.pop();
     try {
       const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+      user += Number(fields[11]) / ticks;
+      system += Number(fields[12]) / ticks;
     } catch {
       // the process is gone
     }
     pending.push(...childPids(current));
   }
-  return total;
+  return { user, system, total: user + system };
 }
 
 function loadAverage() {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 }
 
-module.exports = { childPids, startServer, treeRssMb, withRssSampling, treeCpuSeconds, loadAverage, sleep };
+module.exports = { childPids, startServer, treeRssMb, withRssSampling, treeCpuTimes, loadAverage, sleep };
