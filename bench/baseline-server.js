@@ -17,13 +17,26 @@ const pool = new Pool({
   max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
 });
 
-const AUTH_SQL = `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
-  FROM auth_tokens t JOIN users u ON u.id = t.user_id
- WHERE t.digest = $1`;
+// The app's statements, named as the app names them (src/database/read-rows.ts): PostgreSQL
+// parses and plans each once per connection.
+const AUTH = {
+  name: 'auth_tokens.find_by_digest_with_user',
+  text: `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
+           FROM auth_tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.digest = $1`,
+};
 const LEAD_COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
-const LEAD_SQL = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`;
-const COUNT_SQL = 'SELECT count(*)::int AS count FROM leads WHERE owner_id = $1';
-const PAGE_SQL = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`;
+const LEAD = { name: 'leads.find_owned', text: `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
+// LeadsRepository's page: the owner's count joined to the page, in one statement.
+const PAGE = {
+  name: 'leads.page',
+  text:
+    `SELECT ${LEAD_COLUMNS.split(', ').map((column) => `p.${column}`).join(', ')}, c.total ` +
+    'FROM (SELECT count(*)::int AS total FROM leads WHERE owner_id = $1) c ' +
+    `LEFT JOIN LATERAL (SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) p ON true ` +
+    'ORDER BY p.created_at DESC, p.id DESC',
+};
+const run = (statement, values) => pool.query({ ...statement, values });
 
 const HEADER = /^(?:token|bearer)[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 
@@ -44,7 +57,7 @@ async function authenticate(request) {
   const match = HEADER.exec(request.headers.authorization ?? '');
   if (!match) return null;
   const digest = createHash('sha256').update(match[1], 'utf8').digest('hex');
-  const { rows } = await pool.query(AUTH_SQL, [digest]);
+  const { rows } = await run(AUTH, [digest]);
   const row = rows[0];
   if (!row || !row.is_active || (row.expiry !== null && row.expiry.getTime() <= Date.now())) return null;
   return row;
@@ -72,20 +85,18 @@ async function handle(request, response) {
   if (path === '/api/auth/user') return send(response, 200, { id: user.user_id, username: user.username, email: user.email });
 
   if (path === '/api/leads') {
-    // The app's own statements (LeadsRepository.listOwned): the page first,
-    // and the count only when the page does not already tell it.
     const limit = Number(url.searchParams.get('limit') ?? 20);
     const offset = 0;
-    const { rows } = await pool.query(PAGE_SQL, [user.user_id, limit, offset]);
-    let count = offset + rows.length;
-    if (rows.length === limit || (rows.length === 0 && offset > 0)) count = (await pool.query(COUNT_SQL, [user.user_id])).rows[0].count;
+    const { rows } = await run(PAGE, [user.user_id, limit, offset]);
+    const count = rows[0].total;
+    const leads = rows.filter((row) => row.id !== null).map(toLead);
     const next = offset + limit < count ? `http://${request.headers.host}/api/leads?limit=${limit}&offset=${offset + limit}` : null;
-    return send(response, 200, { count, next, previous: null, results: rows.map(toLead) });
+    return send(response, 200, { count, next, previous: null, results: leads });
   }
 
   const leadMatch = /^\/api\/leads\/(\d{1,10})$/.exec(path);
   if (leadMatch) {
-    const { rows } = await pool.query(LEAD_SQL, [user.user_id, Number(leadMatch[1])]);
+    const { rows } = await run(LEAD, [user.user_id, Number(leadMatch[1])]);
     if (rows.length === 0) return send(response, 404, { detail: 'Not found.' });
     return send(response, 200, toLead(rows[0]));
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { readRows } from '../database/read-rows';
+import { readRows, ReadStatement } from '../database/read-rows';
 import { AuthToken } from './auth-token.entity';
 
 /** A token joined to its owner, as one authentication needs it. */
@@ -27,6 +27,13 @@ interface TokenWithUserRow {
   is_active: boolean;
 }
 
+const FIND_BY_DIGEST_WITH_USER: ReadStatement = {
+  name: 'auth_tokens.find_by_digest_with_user',
+  text: `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
+           FROM auth_tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.digest = $1`,
+};
+
 /** Every method that reads or removes a user's tokens takes the user id first. */
 @Injectable()
 export class AuthTokensRepository {
@@ -38,13 +45,7 @@ export class AuthTokensRepository {
 
   /** The single indexed query that authenticates a request. */
   async findByDigestWithUser(digest: string): Promise<TokenWithUser | null> {
-    const rows = await readRows<TokenWithUserRow>(
-      this.tokens.manager.connection,
-      `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
-         FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.digest = $1`,
-      [digest],
-    );
+    const rows = await readRows<TokenWithUserRow>(this.tokens.manager.connection, FIND_BY_DIGEST_WITH_USER, [digest]);
     const row = rows[0];
     if (!row) return null;
     return {

@@ -2,6 +2,20 @@ import type { CustomTypesConfig, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
+ * A read statement's SQL, and a name when its text is fixed. PostgreSQL parses
+ * and plans a named statement once per connection (and soon settles on a
+ * generic plan), an unnamed one on every execution: for the hot reads that
+ * was most of the database's work (`npm run bench:queries`). Only fixed texts
+ * get a name: each name is prepared on every pooled connection, so text
+ * built from a client's choices (an ordering, say) stays unnamed and cannot
+ * pile up prepared statements.
+ */
+export interface ReadStatement {
+  readonly text: string;
+  readonly name?: string;
+}
+
+/**
  * A read-only statement straight on TypeORM's node-postgres pool: the same
  * connections, timeouts and error shapes TypeORM's `query()` meets
  * (isDatabaseUnavailable knows both), without the query runner and event
@@ -11,8 +25,8 @@ import type { DataSource } from 'typeorm';
  * QueryFailedError. `types` overrides the type parsers for this statement
  * only (ISO_TIMESTAMPS, say).
  */
-export async function readRows<T>(dataSource: DataSource, sql: string, parameters: unknown[], types?: CustomTypesConfig): Promise<T[]> {
+export async function readRows<T>(dataSource: DataSource, statement: ReadStatement, values: unknown[], types?: CustomTypesConfig): Promise<T[]> {
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  const result = await pool.query({ text: sql, values: parameters, types });
+  const result = await pool.query({ name: statement.name, text: statement.text, values, types });
   return result.rows as T[];
 }

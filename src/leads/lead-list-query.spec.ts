@@ -1,6 +1,6 @@
 import { ApiException } from '../common/http/problem-details';
 import { parseLeadListQuery, parseOrdering } from './lead-list-query';
-import { escapeLike, listStatements } from './leads.repository';
+import { escapeLike, listStatement } from './leads.repository';
 
 function errorsOf(query: Record<string, unknown>): Record<string, string[]> | undefined {
   try {
@@ -79,21 +79,44 @@ describe('escapeLike', () => {
   });
 });
 
-describe('listStatements', () => {
+describe('listStatement', () => {
   it('keeps every value a client sends out of the SQL text', () => {
     const query = parseLeadListQuery({ search: "x' OR 1=1 --", ordering: '-name,email', limit: '5', offset: '10' });
-    const { rows, count } = listStatements(42, query);
-    expect(rows.sql).not.toContain('OR 1=1');
-    expect(rows.sql).toContain('ORDER BY name DESC, email ASC, id ASC LIMIT $3 OFFSET $4');
-    expect(rows.parameters).toEqual([42, "%x' OR 1=1 --%", 5, 10]);
-    expect(count.parameters).toEqual([42, "%x' OR 1=1 --%"]);
-    expect(count.sql.startsWith('SELECT count(*)')).toBe(true);
+    const { statement, parameters } = listStatement(42, query);
+    expect(statement.text).not.toContain('OR 1=1');
+    expect(statement.text).toContain('ORDER BY name DESC, email ASC, id ASC LIMIT $3 OFFSET $4');
+    expect(parameters).toEqual([42, "%x' OR 1=1 --%", 5, 10]);
   });
 
-  it('filters on the owner first, always', () => {
-    const { rows, count } = listStatements(7, parseLeadListQuery({}));
-    expect(rows.sql).toContain('WHERE owner_id = $1 ORDER BY created_at DESC, id DESC');
-    expect(count.sql).toContain('WHERE owner_id = $1');
-    expect(rows.parameters[0]).toBe(7);
+  it('filters the page and its count on the owner first, always', () => {
+    const { statement, parameters } = listStatement(7, parseLeadListQuery({ search: 'acme' }));
+    expect(statement.text).toContain('SELECT count(*)::int AS total FROM leads WHERE owner_id = $1 AND (');
+    expect(statement.text).toContain('FROM leads WHERE owner_id = $1 AND (name ILIKE $2');
+    expect(parameters[0]).toBe(7);
+  });
+
+  it('orders the joined page again outside the join, with the same terms', () => {
+    const { statement } = listStatement(7, parseLeadListQuery({ ordering: 'updatedAt' }));
+    expect(statement.text).toContain('ORDER BY updated_at ASC, id ASC LIMIT $2 OFFSET $3) p ON true ORDER BY p.updated_at ASC, p.id ASC');
+  });
+
+  it('names only the statements whose text is fixed: the default ordering, with or without a search', () => {
+    expect(listStatement(7, parseLeadListQuery({})).statement.name).toBe('leads.page');
+    expect(listStatement(7, parseLeadListQuery({ ordering: '-createdAt', limit: '5', offset: '40' })).statement.name).toBe('leads.page');
+    expect(listStatement(7, parseLeadListQuery({ search: 'a' })).statement.name).toBe('leads.page_search');
+    expect(listStatement(7, parseLeadListQuery({ ordering: 'name' })).statement.name).toBeUndefined();
+    expect(listStatement(7, parseLeadListQuery({ ordering: '-createdAt,-createdAt' })).statement.name).toBeUndefined();
+  });
+
+  it('gives one name one text, whatever the owner, page and search', () => {
+    const texts = new Map<string, Set<string>>();
+    for (const raw of [{}, { limit: '5' }, { offset: '90' }, { search: 'x' }, { search: '%_' }, { ordering: '-createdAt' }]) {
+      for (const owner of [1, 99]) {
+        const { statement } = listStatement(owner, parseLeadListQuery(raw));
+        if (statement.name) texts.set(statement.name, (texts.get(statement.name) ?? new Set()).add(statement.text));
+      }
+    }
+    expect([...texts.keys()].sort()).toEqual(['leads.page', 'leads.page_search']);
+    for (const variants of texts.values()) expect(variants.size).toBe(1);
   });
 });

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { uniqueViolation } from '../database/postgres-errors';
-import { readRows } from '../database/read-rows';
+import { readRows, ReadStatement } from '../database/read-rows';
 import { ISO_TIMESTAMPS } from '../database/timestamptz';
 import { Lead } from './lead.entity';
-import { LeadListQuery, ORDERING_COLUMNS } from './lead-list-query';
+import { DEFAULT_ORDERING, LeadListQuery, ORDERING_COLUMNS, parseOrdering } from './lead-list-query';
 
 export type LeadFields = Pick<Lead, 'name' | 'email' | 'message'>;
 
@@ -40,6 +40,7 @@ interface LeadRow {
 }
 
 const COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
+const PAGE_COLUMNS = COLUMNS.split(', ').map((column) => `p.${column}`).join(', ');
 /** Fixed order and names: only these keys of a change ever become SET clauses. */
 const WRITABLE: ReadonlyArray<keyof LeadFields> = ['name', 'email', 'message'];
 
@@ -62,36 +63,49 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
 }
 
-export interface ListStatements {
-  rows: { sql: string; parameters: unknown[] };
-  count: { sql: string; parameters: unknown[] };
+export interface ListStatement {
+  statement: ReadStatement;
+  parameters: unknown[];
 }
 
+/** A page's rows, each with the total; when the page is empty, one row of nulls with the total. */
+type PageRow = { [K in keyof LeadRow]: LeadRow[K] | null } & { total: number };
+
+const orderByOf = (ordering: LeadListQuery['ordering'], alias = ''): string =>
+  ordering.map((term) => `${alias}${ORDERING_COLUMNS[term.field]} ${term.descending ? 'DESC' : 'ASC'}`).join(', ');
+
+const DEFAULT_ORDER_BY = orderByOf(parseOrdering(DEFAULT_ORDERING, {}));
+
 /**
- * The two statements behind one page. Both start from `owner_id = $1`, so
- * PostgreSQL reads only the owner's rows through an owner-first index however
- * many leads other owners hold; the default order (created_at DESC, id DESC)
- * is read straight off leads_owner_id_created_at_idx.
+ * One statement for a page and its total: the owner's matching leads counted,
+ * joined to the page, so the count needs no second round trip and an empty
+ * page past the end still tells it (one row of nulls). Both parts start from
+ * `owner_id = $1`, so PostgreSQL reads only the owner's rows through an
+ * owner-first index however many leads other owners hold; the default order
+ * (created_at DESC, id DESC) is read straight off
+ * leads_owner_id_created_at_idx. The outer ORDER BY sorts at most one page:
+ * the join does not promise to keep the page's order. The default ordering's
+ * text is fixed, so it is a named statement; other orderings are not.
  */
-export function listStatements(ownerId: number, query: LeadListQuery): ListStatements {
+export function listStatement(ownerId: number, query: LeadListQuery): ListStatement {
   const parameters: unknown[] = [ownerId];
   let where = 'owner_id = $1';
   if (query.search !== null) {
     parameters.push(`%${escapeLike(query.search)}%`);
     where += ` AND (name ILIKE $2 ESCAPE '\\' OR email ILIKE $2 ESCAPE '\\' OR message ILIKE $2 ESCAPE '\\')`;
   }
-  const orderBy = query.ordering
-    .map((term) => `${ORDERING_COLUMNS[term.field]} ${term.descending ? 'DESC' : 'ASC'}`)
-    .join(', ');
+  const orderBy = orderByOf(query.ordering);
   const n = parameters.length;
-  return {
-    rows: {
-      sql: `SELECT ${COLUMNS} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
-      parameters: [...parameters, query.limit, query.offset],
-    },
-    count: { sql: `SELECT count(*)::int AS count FROM leads WHERE ${where}`, parameters },
-  };
+  const text =
+    `SELECT ${PAGE_COLUMNS}, c.total FROM (SELECT count(*)::int AS total FROM leads WHERE ${where}) c ` +
+    `LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) p ON true ` +
+    `ORDER BY ${orderByOf(query.ordering, 'p.')}`;
+  const name = orderBy === DEFAULT_ORDER_BY ? (query.search === null ? 'leads.page' : 'leads.page_search') : undefined;
+  return { statement: { name, text }, parameters: [...parameters, query.limit, query.offset] };
 }
+
+const FIND_OWNED: ReadStatement = { name: 'leads.find_owned', text: `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
+const EXISTS_OWNED: ReadStatement = { name: 'leads.exists_owned', text: 'SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2' };
 
 /**
  * Every method takes the owner first and puts it in the WHERE clause, so no
@@ -102,24 +116,20 @@ export class LeadsRepository {
   constructor(@InjectRepository(Lead) private readonly leads: Repository<Lead>) {}
 
   async findOwned(ownerId: number, id: number): Promise<LeadRecord | null> {
-    const rows = await readRows<LeadRow>(this.leads.manager.connection, `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [ownerId, id], ISO_TIMESTAMPS);
+    const rows = await readRows<LeadRow>(this.leads.manager.connection, FIND_OWNED, [ownerId, id], ISO_TIMESTAMPS);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async existsOwned(ownerId: number, id: number): Promise<boolean> {
-    const rows = await readRows(this.leads.manager.connection, 'SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2', [ownerId, id]);
+    const rows = await readRows(this.leads.manager.connection, EXISTS_OWNED, [ownerId, id]);
     return rows.length > 0;
   }
 
   async listOwned(ownerId: number, query: LeadListQuery): Promise<{ count: number; leads: LeadRecord[] }> {
-    const statements = listStatements(ownerId, query);
-    const rows = await readRows<LeadRow>(this.leads.manager.connection, statements.rows.sql, statements.rows.parameters, ISO_TIMESTAMPS);
-    // A short, non-empty page is the last one, so it already tells the total:
-    // most owners' lists then cost a single query.
-    if (rows.length > 0 && rows.length < query.limit) return { count: query.offset + rows.length, leads: rows.map(toRecord) };
-    if (rows.length === 0 && query.offset === 0) return { count: 0, leads: [] };
-    const counted = await readRows<{ count: number }>(this.leads.manager.connection, statements.count.sql, statements.count.parameters);
-    return { count: counted[0].count, leads: rows.map(toRecord) };
+    const { statement, parameters } = listStatement(ownerId, query);
+    const rows = await readRows<PageRow>(this.leads.manager.connection, statement, parameters, ISO_TIMESTAMPS);
+    const leads = rows.filter((row): row is PageRow & LeadRow => row.id !== null).map(toRecord);
+    return { count: rows[0].total, leads };
   }
 
   /** Relies on the unique index on (owner_id, lower(email)): concurrent duplicates cannot both land. */
