@@ -15,6 +15,8 @@ const { Pool } = require('pg');
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+  // As the app's connections (src/database/data-source-options.ts): one generic plan per named statement.
+  options: '-c plan_cache_mode=force_generic_plan',
 });
 
 // The app's statements, named as the app names them (src/database/read-rows.ts): PostgreSQL

@@ -263,7 +263,13 @@ async function main() {
     await app.stop();
 
     const data = await withClient(database.url, (client) => seed(client, options));
-    const pool = new Pool({ connectionString: database.url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    // Connections set up as the app's (src/database/data-source-options.ts): a named statement gets one
+    // generic plan, where PostgreSQL left to itself may keep planning it afresh on every execution.
+    const pool = new Pool({
+      connectionString: database.url,
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      options: '-c plan_cache_mode=force_generic_plan',
+    });
     // An idle connection that hears the server stop at the end is no failure of the measurement.
     pool.on('error', (error) => log(`idle connection: ${error.message}`));
     cleanups.push(() => pool.end());

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
 import { createTestApp, TestApp } from './support/test-app';
 import { parseLeadListQuery } from '../src/leads/lead-list-query';
@@ -93,13 +94,22 @@ describe('leads: list query plans with many leads of other owners', () => {
     }
   });
 
-  it('answers the default page with a generic plan as well, as a named statement soon uses', async () => {
-    const { statement } = listStatement(owner.id, parseLeadListQuery({}));
+  it("runs the app's statements on connections that plan each named statement once, generically", async () => {
+    const dataSource = t.app.get(DataSource);
+    const settings = await Promise.all(Array.from({ length: 3 }, () => dataSource.query('SHOW plan_cache_mode')));
+    expect(settings.map((rows: Array<{ plan_cache_mode: string }>) => rows[0].plan_cache_mode)).toEqual(Array(3).fill('force_generic_plan'));
+  });
+
+  it.each([
+    ['the default page', {}, (ownerId: number) => `${ownerId}, 20, 0`],
+    ['a searched page', { search: 'message 4' }, (ownerId: number) => `${ownerId}, '%message 4%', 20, 0`],
+  ])('answers %s with a generic plan through owner-first indexes, as the named statement runs', async (_label, query, values) => {
+    const { statement } = listStatement(owner.id, parseLeadListQuery(query));
     const client = await t.db.connect();
     try {
       await client.query('SET plan_cache_mode = force_generic_plan');
       await client.query(`PREPARE page_plan AS ${statement.text}`);
-      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE page_plan(${busyOwnerId}, 20, 0)`);
+      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE page_plan(${values(busyOwnerId)})`);
       const planNodes = nodes(rows[0]['QUERY PLAN'][0].Plan);
       expect(planNodes.map((node) => node['Node Type'])).not.toContain('Seq Scan');
       expect(planNodes.filter((node) => /^leads_owner_id_/.test(node['Index Name'] ?? '')).length).toBeGreaterThanOrEqual(2);
