@@ -3,9 +3,10 @@ import type { DataSource } from 'typeorm';
 
 /**
  * A read statement's SQL, and a name when its text is fixed. PostgreSQL parses
- * and plans a named statement once per connection (and soon settles on a
- * generic plan), an unnamed one on every execution: for the hot reads that
- * was most of the database's work (`npm run bench:queries`). Only fixed texts
+ * and plans a named statement once per connection (one generic plan, as the
+ * connections ask in data-source-options.ts), an unnamed one on every
+ * execution: for the hot reads that was most of the database's work
+ * (`npm run bench:queries`). Only fixed texts
  * get a name: each name is prepared on every pooled connection, so text
  * built from a client's choices (an ordering, say) stays unnamed and cannot
  * pile up prepared statements.
