@@ -14,7 +14,7 @@
  * 1,000,000 leads, as in `npm run bench -- --scale`.
  *
  * Env: APP_DIST (default dist: its migrations create the schema and its
- * listStatement() is measured), BENCH_DATABASE_URL or DATA_DIR +
+ * statements are measured), BENCH_DATABASE_URL or DATA_DIR +
  * EMBEDDED_POSTGRES_PORT, DATABASE_POOL_SIZE.
  */
 const { join, resolve } = require('node:path');
@@ -49,10 +49,16 @@ const OWNERS = 100;
 const digestOf = (n) => n.toString(16).padStart(64, '0');
 const LEAD_COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
 
-/** The app's statement (AuthTokensRepository.findByDigestWithUser). */
-const AUTH_JOIN = `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
-  FROM auth_tokens t JOIN users u ON u.id = t.user_id
- WHERE t.digest = $1`;
+/** One name per statement text, worked out once rather than on every execution being measured. */
+const statementNames = new Map();
+function statementName(sql) {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `q${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 async function seed(client, { small }) {
   await client.query(`
@@ -111,12 +117,12 @@ async function seed(client, { small }) {
  * The shapes compared. `run(pool, caller)` does one request's database work and returns the
  * number of statements it sent; `chosen` marks the app's.
  */
-function shapes(listStatement, data, prepared) {
+function shapes(app, data, prepared) {
   const pick = (caller) => data.owners[caller.next++ % data.owners.length];
   // Named statements are parsed and planned once per connection (PostgreSQL then settles on a
   // generic plan); unnamed ones, as node-postgres sends a plain query, on every execution.
   const query = prepared
-    ? (pool, sql, parameters) => pool.query({ name: `q${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`, text: sql, values: parameters })
+    ? (pool, sql, parameters) => pool.query({ name: statementName(sql), text: sql, values: parameters })
     : (pool, sql, parameters) => pool.query(sql, parameters);
   const defaults = { search: null, ordering: [{ field: 'createdAt', descending: true }, { field: 'id', descending: true }] };
   const PAGE = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`;
@@ -124,7 +130,7 @@ function shapes(listStatement, data, prepared) {
 
   /** The app's own statement (LeadsRepository's listStatement): the count joined to the page. */
   const appStatement = async (pool, ownerId, limit, offset) => {
-    const { statement, parameters } = listStatement(ownerId, { ...defaults, limit, offset });
+    const { statement, parameters } = app.listStatement(ownerId, { ...defaults, limit, offset });
     await query(pool, statement.text, parameters);
     return 1;
   };
@@ -176,7 +182,7 @@ function shapes(listStatement, data, prepared) {
       group: 'authenticate a token',
       name: 'token joined to its user, one statement (app)',
       chosen: true,
-      run: async (pool, c) => (await query(pool, AUTH_JOIN, [pick(c).digest]), 1),
+      run: async (pool, c) => (await query(pool, app.FIND_BY_DIGEST_WITH_USER.text, [pick(c).digest]), 1),
     },
     {
       group: 'authenticate a token',
@@ -198,7 +204,7 @@ function shapes(listStatement, data, prepared) {
       run: async (pool, c) => {
         const owner = pick(c);
         const ids = data.leadIds.get(owner.id);
-        await query(pool, `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`, [owner.id, ids[c.next % ids.length]]);
+        await query(pool, app.FIND_OWNED.text, [owner.id, ids[c.next % ids.length]]);
         return 1;
       },
     },
@@ -238,7 +244,10 @@ async function drive(pool, shape, { connections, seconds }) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const appDist = resolve(ROOT, process.env.APP_DIST ?? 'dist');
-  const { listStatement } = require(join(appDist, 'leads', 'leads.repository.js'));
+  // The app's own statements, so that what is marked "(app)" is what the app sends.
+  const { listStatement, FIND_OWNED } = require(join(appDist, 'leads', 'leads.repository.js'));
+  const { FIND_BY_DIGEST_WITH_USER } = require(join(appDist, 'auth', 'auth-tokens.repository.js'));
+  const statements = { listStatement, FIND_OWNED, FIND_BY_DIGEST_WITH_USER };
   const database = await openBenchDatabase({
     appDist,
     dataDir: resolve(ROOT, process.env.DATA_DIR ?? '.data/bench'),
@@ -252,7 +261,7 @@ async function main() {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     // The app applies its migrations at startup: the schema measured is the one it runs on.
     const port = Number(process.env.PORT ?? 3100);
-    const app = await startServer({
+    const migrating = await startServer({
       name: 'app (migrations)',
       command: process.execPath,
       args: [join(appDist, 'main.js')],
@@ -260,7 +269,7 @@ async function main() {
       port,
       logFile: join(RESULTS, `${stamp}-queries-app.log`),
     });
-    await app.stop();
+    await migrating.stop();
 
     const data = await withClient(database.url, (client) => seed(client, options));
     // Connections set up as the app's (src/database/data-source-options.ts): a named statement gets one
@@ -280,8 +289,8 @@ async function main() {
     });
 
     const results = [];
-    const unnamed = shapes(listStatement, data, false);
-    const named = shapes(listStatement, data, true);
+    const unnamed = shapes(statements, data, false);
+    const named = shapes(statements, data, true);
     for (let i = 0; i < unnamed.length; i++) {
       for (const [statements, shape] of [['unnamed', unnamed[i]], ['named', named[i]]]) {
         await drive(pool, shape, { connections: options.connections, seconds: options.warmup });

@@ -27,7 +27,7 @@ interface TokenWithUserRow {
   is_active: boolean;
 }
 
-const FIND_BY_DIGEST_WITH_USER: ReadStatement = {
+export const FIND_BY_DIGEST_WITH_USER: ReadStatement = {
   name: 'auth_tokens.find_by_digest_with_user',
   text: `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
            FROM auth_tokens t JOIN users u ON u.id = t.user_id

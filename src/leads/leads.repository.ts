@@ -104,7 +104,7 @@ export function listStatement(ownerId: number, query: LeadListQuery): ListStatem
   return { statement: { name, text }, parameters: [...parameters, query.limit, query.offset] };
 }
 
-const FIND_OWNED: ReadStatement = { name: 'leads.find_owned', text: `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
+export const FIND_OWNED: ReadStatement = { name: 'leads.find_owned', text: `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
 const EXISTS_OWNED: ReadStatement = { name: 'leads.exists_owned', text: 'SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2' };
 
 /**
