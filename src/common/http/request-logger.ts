@@ -1,17 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import { JsonLogger } from '../logging/json-logger';
-import { redactText, redactUrl } from '../logging/redact';
+import { redactRequestUrl, TOKEN_SHAPED } from '../logging/redact';
 
-/** Characters without which a URL holds nothing the redactor would hide. */
-const MAY_HOLD_SECRETS = /[?=:\s]/;
+/** Where a secret name can take effect: a query (`?token=`), a pair (`password=`, `token:`), or a URL inside the URL. */
+const MAY_NAME_SECRETS = /[?=:\s]/;
+const SECRET_WORDS = /authorization|bearer|basic|cookie|password|postgres|secret|session|token|api[_-]?key/i;
 
 /**
- * The URL as it may be logged: secret query parameters and any `name=value`
- * or credential-looking text hidden. The common URL (a path without a query)
- * costs one quick test instead of parsing and three replacements.
+ * True when the redactor could change something in the URL: a percent-escape
+ * (which may hide anything), a token-shaped run, or a secret word where a
+ * rule can use it. The common URL (`/api/leads/17`, or with
+ * `?ordering=-created_at&search=alice`) is logged after these few tests,
+ * without being split, decoded or rewritten; the spec checks that both paths
+ * agree on any URL.
+ */
+export function mayHoldSecrets(url: string): boolean {
+  return url.includes('%') || TOKEN_SHAPED.test(url) || (MAY_NAME_SECRETS.test(url) && SECRET_WORDS.test(url));
+}
+
+/**
+ * The URL as it may be logged: token-shaped strings hidden wherever they are
+ * (path segment, query key or value, percent-encoded or not), the values of
+ * secret-named parameters and any credential-looking text hidden.
  */
 export function loggableUrl(url: string): string {
-  return MAY_HOLD_SECRETS.test(url) ? redactText(redactUrl(url)) : url;
+  return mayHoldSecrets(url) ? redactRequestUrl(url) : url;
 }
 
 /** One structured line per request; health probes only at debug level. */

@@ -1,5 +1,6 @@
 import { generateToken } from '../../auth/token-crypto';
-import { REDACTED, redact, redactText, redactUrl } from './redact';
+import { decodedAll, tokenPlacements, TOKENS_OF_EVERY_FORMAT } from '../../../test/support/token-shapes';
+import { REDACTED, redact, redactRequestUrl, redactText, redactUrl } from './redact';
 
 const TOKEN = generateToken('lp_').token;
 const PASSWORD = 'violet-Harbor-42-lantern';
@@ -125,5 +126,67 @@ describe('redactUrl (request log lines)', () => {
 
   it('returns a URL without a query unchanged', () => {
     expect(redactUrl('/api/leads/12')).toBe('/api/leads/12');
+  });
+});
+
+describe('redactRequestUrl: a token-shaped string anywhere in the URL', () => {
+  const cases = Object.entries(TOKENS_OF_EVERY_FORMAT).flatMap(([format, token]) => tokenPlacements(token).map((url) => [format, url, token]));
+
+  it.each(cases)('hides the %s token in %s', (_format, url, token) => {
+    const out = redactRequestUrl(url);
+    expect(out).toContain(REDACTED);
+    expect(out).not.toContain(token);
+    expect(decodedAll(out)).not.toContain(token);
+    // Not a long piece of it either.
+    expect(out).not.toContain(token.slice(0, 20));
+  });
+
+  it('hides the piece that holds the token and keeps the rest as sent', () => {
+    const token = TOKENS_OF_EVERY_FORMAT['ours, prefixed'];
+    expect(redactRequestUrl(`/api/leads/${token}/notes?ordering=-created_at&q=${token}&search=al%20ice`)).toBe(
+      `/api/leads/${REDACTED}/notes?ordering=-created_at&q=${REDACTED}&search=al%20ice`,
+    );
+    expect(redactRequestUrl(`/api/leads?${token}=7&limit=2`)).toBe(`/api/leads?${REDACTED}=7&limit=2`);
+    expect(redactRequestUrl(`/api/leads?x=Token%20${token}`)).toBe(`/api/leads?x=${REDACTED}`);
+  });
+
+  it.each([
+    '/api/leads/17?ordering=-created_at&search=alice',
+    '/api/leads/?limit=20&offset=40',
+    '/api/leads?ordering=name,-email&search=caf%C3%A9',
+    '/api/leads?search=%ZZ%E0%A4',
+    '/api/auth/tokens/12',
+    '/api/auth/user',
+    '/api/leads?search=a-long-but-ordinary-search',
+    `/api/leads/${'9'.repeat(31)}`,
+    '/health/ready',
+  ])('keeps an ordinary URL readable: %s', (url) => {
+    expect(redactRequestUrl(url)).toBe(url);
+  });
+
+  it('takes any run of 32 or more token characters for a secret, and a shorter one for a word', () => {
+    expect(redactRequestUrl(`/x/${'a'.repeat(31)}`)).toBe(`/x/${'a'.repeat(31)}`);
+    expect(redactRequestUrl(`/x/${'a'.repeat(32)}`)).toBe(`/x/${REDACTED}`);
+    expect(redactRequestUrl(`/x/${'a-'.repeat(16)}`)).toBe(`/x/${REDACTED}`);
+  });
+
+  it('hides a credential sent in a parameter of any name, and a secret-named parameter however short', () => {
+    expect(redactRequestUrl('/api/leads?x=Token%20abc&y=Basic+dXNlcjpw')).toBe(`/api/leads?x=${REDACTED}&y=${REDACTED}`);
+    expect(redactRequestUrl('/api/leads?acc%65ss_token=abc')).toBe(`/api/leads?acc%65ss_token=${REDACTED}`);
+  });
+});
+
+describe('redactText: a URL inside a message', () => {
+  it.each(Object.entries(TOKENS_OF_EVERY_FORMAT))('hides a %s token in a logged path', (_format, token) => {
+    for (const url of tokenPlacements(token)) {
+      const out = redactText(`unhandled error during GET ${url}, retrying`);
+      expect(out).not.toContain(token);
+      expect(out).toMatch(/^unhandled error during GET .*, retrying$/);
+    }
+  });
+
+  it('leaves paths without secrets, and stack frames, as they are', () => {
+    const text = 'database unavailable during GET /api/leads/17\n    at Foo.bar (/work/main/src/leads/leads.service.ts:10:5)';
+    expect(redactText(text)).toBe(text);
   });
 });
