@@ -12,7 +12,7 @@ import { AppConfig } from './config/app-config';
 import { installTimestamptzParser } from './database/timestamptz';
 import { setupOpenApi } from './openapi';
 import { installCsrfFormField } from './sessions/csrf-form-field';
-import { answerClientError, answerFrameworkError, applyServerLimits, installRequestLimits } from './server/http-limits';
+import { answerClientError, answerFrameworkError, applyServerLimits, installDuplicateHeaderCheck, installRequestLimits } from './server/http-limits';
 import { ROUTE_MATCHING, RouteTable } from './server/route-table';
 
 /**
@@ -46,6 +46,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger =
   const cors = corsOptions(config.corsOrigins);
   if (cors) app.enableCors(cors as Parameters<NestFastifyApplication['enableCors']>[0]);
   installRequestLimits(fastify, config.http);
+  installDuplicateHeaderCheck(fastify);
   installBodyParsers(fastify, config.http.bodyLimitBytes);
   await app.register(fastifyCookie as unknown as Parameters<NestFastifyApplication['register']>[0]);
   installCsrfFormField(fastify);

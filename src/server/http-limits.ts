@@ -76,3 +76,39 @@ export function installRequestLimits(fastify: FastifyInstance, http: AppConfig['
     done();
   });
 }
+
+/**
+ * `Host` or `Authorization` when `rawHeaders` carries that header more than
+ * once (names compared case-insensitively), else null. Node keeps the first
+ * of each in `request.headers` and silently drops the others, so a proxy that
+ * reads the last one and this server would disagree about which host, or
+ * whose credential, the request carries; rawHeaders still lists them all.
+ */
+export function duplicatedSingleHeader(rawHeaders: readonly string[]): string | null {
+  let host = 0;
+  let authorization = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    // Compare lengths first: most names are neither, and lower-casing every name would cost more.
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (++host > 1) return 'Host';
+    } else if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      if (++authorization > 1) return 'Authorization';
+    }
+  }
+  return null;
+}
+
+export const duplicateHeaderDetail = (name: string): string => `Multiple "${name}" headers are not allowed.`;
+
+/**
+ * 400 for a request with two `Host` or two `Authorization` headers, in
+ * `onRequest`, so before routing, body parsing and authentication.
+ */
+export function installDuplicateHeaderCheck(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const duplicated = duplicatedSingleHeader(request.raw.rawHeaders);
+    if (duplicated !== null) return sendProblem(reply, 400, duplicateHeaderDetail(duplicated));
+    done();
+  });
+}
