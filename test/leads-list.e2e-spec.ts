@@ -232,3 +232,136 @@ describe('leads: listing', () => {
     });
   });
 });
+
+describe('leads: where pagination links point', () => {
+  /** A user with three leads: `?limit=1&offset=1` has both a next and a previous link. */
+  async function appWithLeads(env: Record<string, string> = {}): Promise<{ t: TestApp; user: RegisteredUser }> {
+    const t = await createTestApp(env);
+    const user = await registerUser(t);
+    await t.db.query(
+      `INSERT INTO leads (owner_id, name, email, message)
+       SELECT $1, 'name-' || i, 'lead' || i || '@example.com', 'message ' || i FROM generate_series(1, 3) AS i`,
+      [user.id],
+    );
+    return { t, user };
+  }
+
+  async function linksFor(t: TestApp, user: RegisteredUser, headers: Record<string, string>): Promise<{ next: string; previous: string }> {
+    const response = await t.http().get('/api/leads?limit=1&offset=1&search=name').set(...tokenHeader(user.token)).set(headers).expect(200);
+    expect(typeof response.body.next).toBe('string');
+    expect(typeof response.body.previous).toBe('string');
+    return { next: response.body.next, previous: response.body.previous };
+  }
+
+  const FORGED_HOSTS = ['evil.example', 'evil.example:443', 'localhost.evil.example', '127.0.0.1.evil.example', 'evil.example.', 'EVIL.example'];
+
+  describe('by default (no PUBLIC_URL, ALLOWED_HOSTS = the loopback names)', () => {
+    let t: TestApp;
+    let user: RegisteredUser;
+    beforeAll(async () => {
+      ({ t, user } = await appWithLeads());
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('builds absolute links from an allowed Host, port included', async () => {
+      const port = new URL(t.baseUrl).port;
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'LOCALHOST', '[::1]:8080']) {
+        const { next, previous } = await linksFor(t, user, { Host: host });
+        expect(next).toBe(`http://${host.toLowerCase()}/api/leads?limit=1&offset=2&search=name`);
+        expect(previous).toBe(`http://${host.toLowerCase()}/api/leads?limit=1&search=name`);
+      }
+    });
+
+    it.each(FORGED_HOSTS)('never puts a disallowed Host (%s) in next or previous: the links are relative', async (host) => {
+      const { next, previous } = await linksFor(t, user, { Host: host });
+      expect(next).toBe('/api/leads?limit=1&offset=2&search=name');
+      expect(previous).toBe('/api/leads?limit=1&search=name');
+      expect(`${next} ${previous}`.toLowerCase()).not.toContain('evil');
+    });
+
+    it('refuses a Host that is not a host name, even before matching it', async () => {
+      for (const host of ['127.0.0.1@evil.example', '127.0.0.1/evil.example', 'localhost:80:80']) {
+        const { next } = await linksFor(t, user, { Host: host });
+        expect(next).toBe('/api/leads?limit=1&offset=2&search=name');
+      }
+    });
+
+    it('ignores X-Forwarded-Host and X-Forwarded-Proto without TRUST_PROXY', async () => {
+      const port = new URL(t.baseUrl).port;
+      const { next } = await linksFor(t, user, { Host: `localhost:${port}`, 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' });
+      expect(next).toBe(`http://localhost:${port}/api/leads?limit=1&offset=2&search=name`);
+      const forgedOnly = await linksFor(t, user, { Host: 'evil.example', 'X-Forwarded-Host': `localhost:${port}` });
+      expect(forgedOnly.next).toBe('/api/leads?limit=1&offset=2&search=name');
+    });
+  });
+
+  describe('with PUBLIC_URL', () => {
+    let t: TestApp;
+    let user: RegisteredUser;
+    beforeAll(async () => {
+      ({ t, user } = await appWithLeads({ PUBLIC_URL: 'https://api.example.com/leads-api/', TRUST_PROXY: 'loopback' }));
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('starts every link with it, path prefix included, whatever Host and X-Forwarded-* say', async () => {
+      const variants: Record<string, string>[] = [{}, { Host: 'evil.example' }, { Host: 'localhost', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'http' }];
+      for (const headers of variants) {
+        const { next, previous } = await linksFor(t, user, headers);
+        expect(next).toBe('https://api.example.com/leads-api/api/leads?limit=1&offset=2&search=name');
+        expect(previous).toBe('https://api.example.com/leads-api/api/leads?limit=1&search=name');
+      }
+    });
+  });
+
+  describe('with ALLOWED_HOSTS and a trusted proxy', () => {
+    let t: TestApp;
+    let user: RegisteredUser;
+    beforeAll(async () => {
+      ({ t, user } = await appWithLeads({ ALLOWED_HOSTS: '.example.com, api.example.org', TRUST_PROXY: 'loopback' }));
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('matches as Django does: .example.com is the domain and its subdomains, other names exactly', async () => {
+      for (const host of ['example.com', 'api.example.com:8443', 'a.b.example.com', 'api.example.org']) {
+        expect((await linksFor(t, user, { Host: host })).next).toBe(`http://${host}/api/leads?limit=1&offset=2&search=name`);
+      }
+      for (const host of ['notexample.com', 'example.com.evil.example', 'x.api.example.org', 'localhost', '127.0.0.1']) {
+        expect((await linksFor(t, user, { Host: host })).next).toBe('/api/leads?limit=1&offset=2&search=name');
+      }
+    });
+
+    it("uses the trusted proxy's X-Forwarded-Host and X-Forwarded-Proto, when that host is allowed too", async () => {
+      const forwarded = await linksFor(t, user, { Host: 'internal:3000', 'X-Forwarded-Host': 'api.example.com', 'X-Forwarded-Proto': 'https' });
+      expect(forwarded.next).toBe('https://api.example.com/api/leads?limit=1&offset=2&search=name');
+      // The last value is the one the nearest proxy wrote.
+      const appended = await linksFor(t, user, { 'X-Forwarded-Host': 'evil.example, api.example.com', 'X-Forwarded-Proto': 'http, https' });
+      expect(appended.next).toBe('https://api.example.com/api/leads?limit=1&offset=2&search=name');
+      const forged = await linksFor(t, user, { Host: 'api.example.com', 'X-Forwarded-Host': 'evil.example' });
+      expect(forged.next).toBe('/api/leads?limit=1&offset=2&search=name');
+      const oddProto = await linksFor(t, user, { 'X-Forwarded-Host': 'api.example.com', 'X-Forwarded-Proto': 'javascript' });
+      expect(oddProto.next).toBe('http://api.example.com/api/leads?limit=1&offset=2&search=name');
+    });
+  });
+
+  describe('with a TRUST_PROXY that does not include the client', () => {
+    let t: TestApp;
+    let user: RegisteredUser;
+    beforeAll(async () => {
+      ({ t, user } = await appWithLeads({ ALLOWED_HOSTS: 'localhost,api.example.com', TRUST_PROXY: '10.0.0.1' }));
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('never uses its X-Forwarded-Host, even an allowed one', async () => {
+      const { next } = await linksFor(t, user, { Host: 'localhost', 'X-Forwarded-Host': 'api.example.com', 'X-Forwarded-Proto': 'https' });
+      expect(next).toBe('http://localhost/api/leads?limit=1&offset=2&search=name');
+    });
+  });
+});

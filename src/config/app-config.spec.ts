@@ -176,6 +176,39 @@ describe('loadConfig', () => {
     expect(problemsOf({ AUTH_TOKEN_PREFIX: raw })).toEqual(['AUTH_TOKEN_PREFIX must be at most 10 characters of A-Z, a-z, 0-9 and _']);
   });
 
+  it('reads PUBLIC_URL as an origin with an optional path prefix, without a trailing slash; unset by default', () => {
+    expect(loadConfig({}).publicUrl).toBeNull();
+    expect(loadConfig({ PUBLIC_URL: 'https://api.example.com' }).publicUrl).toBe('https://api.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://API.example.com:443/' }).publicUrl).toBe('https://api.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'http://example.com:8080/leads-api/' }).publicUrl).toBe('http://example.com:8080/leads-api');
+  });
+
+  it.each(['api.example.com', 'ftp://example.com', 'https://example.com/?x=1', 'https://example.com/#top', 'https://example.com?', 'https://user:pw@example.com', 'https://'])(
+    'refuses PUBLIC_URL %j, naming the variable and never echoing the value',
+    (raw) => {
+      const problems = problemsOf({ PUBLIC_URL: raw });
+      expect(problems).toEqual([expect.stringMatching(/^PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/)]);
+      expect(problems.join()).not.toContain('pw@');
+    },
+  );
+
+  it("reads ALLOWED_HOSTS as Django does, lower-cased; the default is Django's loopback names", () => {
+    expect(loadConfig({}).allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    expect(loadConfig({ ALLOWED_HOSTS: ' API.example.com, .example.org ,*,10.0.0.7,[2001:db8::1]' }).allowedHosts).toEqual([
+      'api.example.com',
+      '.example.org',
+      '*',
+      '10.0.0.7',
+      '[2001:db8::1]',
+    ]);
+  });
+
+  it.each(['example.com:8080', 'https://example.com', 'exa mple.com', '*.example.com', '::1', 'example.com/'])('refuses the ALLOWED_HOSTS entry %j', (entry) => {
+    expect(problemsOf({ ALLOWED_HOSTS: `localhost,${entry}` })).toEqual([
+      `ALLOWED_HOSTS must be a comma-separated list of host names without port (api.example.com), .example.com for a domain and its subdomains, IP addresses ([::1] for IPv6) or * (got "${entry.toLowerCase()}")`,
+    ]);
+  });
+
   it('accepts postgres:// and postgresql:// URLs only, and never echoes one back in a problem', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseUrl).toBe('postgres://u@h/db');
     const problems = problemsOf({ DATABASE_URL: 'http://user:hunter2@host/db' });

@@ -34,6 +34,10 @@ export interface AppConfig {
   redisKeyPrefix: string;
   /** Express `trust proxy`: false, a hop count, or a list of trusted addresses/subnets. */
   trustProxy: boolean | number | string;
+  /** `scheme://host[:port][/prefix]` clients reach the API at, for absolute links; null = from an allowed Host. */
+  publicUrl: string | null;
+  /** Django's ALLOWED_HOSTS, lower-case: hosts whose `Host` (or trusted X-Forwarded-Host) links may be built from. */
+  allowedHosts: string[];
   http: {
     bodyLimitBytes: number;
     maxHeaderSize: number;
@@ -167,6 +171,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('TRUST_PROXY must be false, true, a hop count, or a comma-separated list of IP addresses/CIDR subnets (loopback, linklocal, uniquelocal allowed)');
   }
 
+  const publicUrlRaw = read('PUBLIC_URL');
+  const publicUrl = publicUrlRaw === undefined ? null : parsePublicUrl(publicUrlRaw);
+  if (publicUrl === undefined) {
+    problems.push('PUBLIC_URL must be an http:// or https:// URL such as https://api.example.com, optionally with a path prefix, without user, password, query or fragment');
+  }
+
+  const allowedHosts = (read('ALLOWED_HOSTS') ?? DEFAULT_ALLOWED_HOSTS).split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const badHosts = allowedHosts.filter((entry) => !ALLOWED_HOST_PATTERN.test(entry));
+  if (badHosts.length > 0) {
+    problems.push(
+      `ALLOWED_HOSTS must be a comma-separated list of host names without port (api.example.com), .example.com for a domain and its subdomains, IP addresses ([::1] for IPv6) or * (got "${badHosts.join('", "')}")`,
+    );
+  }
+
   const clusterRaw = read('NODE_CLUSTER_WORKERS');
   let clusterWorkers = 0;
   if (clusterRaw?.toLowerCase() === 'auto') clusterWorkers = availableParallelism();
@@ -211,6 +229,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl,
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'leads-api:',
     trustProxy: trustProxy ?? false,
+    publicUrl: publicUrl ?? null,
+    allowedHosts,
     http: {
       bodyLimitBytes: int('HTTP_BODY_LIMIT', 100 * 1024, 1024, 100 * 1024 * 1024),
       maxHeaderSize: int('HTTP_MAX_HEADER_SIZE', 16 * 1024, 1024, 1024 * 1024),
@@ -262,6 +282,22 @@ export function parseOrigin(raw: string): string | null {
     return url.origin;
   } catch {
     return null;
+  }
+}
+
+/** Django's default when DEBUG is on: the loopback names only. */
+export const DEFAULT_ALLOWED_HOSTS = 'localhost,127.0.0.1,[::1]';
+/** `*`, a name or IPv4 address (`.` first for a domain and its subdomains), or a bracketed IPv6 address. */
+const ALLOWED_HOST_PATTERN = /^(?:\*|\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f]*:[0-9a-f.:]+\])$/;
+
+/** `scheme://host[:port][/prefix]` without a trailing slash, or undefined for anything else. */
+function parsePublicUrl(raw: string): string | undefined {
+  try {
+    const url = new URL(raw);
+    if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password || /[?#]/.test(raw)) return undefined;
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Type } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Type } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -15,9 +15,11 @@ import type { FastifyRequest as Request } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import type { Principal } from '../common/decorators/current-user.decorator';
 import { IntIdPipe } from '../common/http/int-id.pipe';
-import { DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, toPage } from '../common/http/pagination';
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, PageLinks, toPage } from '../common/http/pagination';
 import { ApiValidationPipe } from '../common/http/validation.pipe';
 import { ApiProblems } from '../common/openapi/problem.schema';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { LeadPageResponse, LeadResponse } from './dto/lead-response.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
@@ -34,8 +36,14 @@ const ID_PARAM = ApiParam({ name: 'id', type: 'integer', description: 'Lead id; 
 @Controller('api/leads')
 export class LeadsController {
   private readonly validation = new ApiValidationPipe();
+  private readonly links: PageLinks;
 
-  constructor(private readonly leads: LeadsService) {}
+  constructor(
+    private readonly leads: LeadsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.links = new PageLinks(config);
+  }
 
   @Get()
   @ApiOperation({ summary: "A page of the caller's leads", description: 'Pages never overlap: `id` always breaks ties.' })
@@ -61,7 +69,7 @@ export class LeadsController {
   async list(@CurrentUser() principal: Principal, @Query() query: Record<string, unknown>, @Req() request: Request): Promise<Page<LeadView>> {
     const params = parseLeadListQuery(query);
     const { count, results } = await this.leads.list(principal.id, params);
-    return toPage(request, params, count, results);
+    return toPage(request, params, count, results, this.links);
   }
 
   @Post()

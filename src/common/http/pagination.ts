@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
+import { TOKEN_SHAPED } from '../logging/redact';
 import { FieldErrors } from './problem-details';
 
 /** DRF's LimitOffsetPagination envelope. */
@@ -63,10 +65,11 @@ export function parsePageParams(query: Record<string, unknown>, errors: FieldErr
 }
 
 /**
- * The page with DRF's `next`/`previous` links: the request's own absolute URL
- * with `limit` and `offset` replaced and every other parameter kept as sent.
+ * The page with DRF's `next`/`previous` links: the request's own URL with
+ * `limit` and `offset` replaced and every other parameter kept as sent, made
+ * absolute by `links` (PUBLIC_URL, or an allowed Host).
  */
-export function toPage<T>(request: Request, params: PageParams, count: number, results: T[]): Page<T> {
+export function toPage<T>(request: Request, params: PageParams, count: number, results: T[], links: PageLinks): Page<T> {
   const { limit, offset } = params;
   const link = (newOffset: number): string => {
     const [path, search = ''] = (request.originalUrl ?? request.url).split(/\?(.*)/s, 2);
@@ -74,7 +77,7 @@ export function toPage<T>(request: Request, params: PageParams, count: number, r
     query.set('limit', String(limit));
     if (newOffset > 0) query.set('offset', String(newOffset));
     else query.delete('offset');
-    return absolute(request, path, query.toString());
+    return links.build(request, path, query.toString());
   };
   return {
     count,
@@ -84,17 +87,80 @@ export function toPage<T>(request: Request, params: PageParams, count: number, r
   };
 }
 
-function absolute(request: Request, path: string, search: string): string {
-  const relative = `${path}${search ? `?${search}` : ''}`;
-  const host = request.host;
-  if (!host) return relative;
-  try {
-    const url = new URL(`${request.protocol}://${host}`);
-    url.pathname = path;
+export interface PageLinkSettings {
+  /** `scheme://host[:port][/prefix]` without a trailing slash (config PUBLIC_URL), or null. */
+  publicUrl: string | null;
+  /** Django's ALLOWED_HOSTS patterns, lower-case: `api.example.com`, `.example.com`, `[::1]`, `*`. */
+  allowedHosts: readonly string[];
+}
+
+/** Django's `host_validation_re`: a name or IPv4 address, or a bracketed IPv6 address, and an optional port. */
+const HOST_HEADER = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:\d{1,5})?$/;
+/** Any absolute URL will do: only the path and query of a relative link are kept. */
+const RELATIVE_BASE = 'http://relative.invalid';
+
+/**
+ * Where absolute links point, decided without trusting the client:
+ *
+ * 1. PUBLIC_URL when it is set (a path prefix included), whatever the request says;
+ * 2. else the request's host, `X-Forwarded-Host`/`X-Forwarded-Proto` only from a
+ *    proxy TRUST_PROXY trusts (Fastify's `request.host`/`request.protocol`), when
+ *    that host is in ALLOWED_HOSTS (Django's rules: exact name, `.example.com`
+ *    for the domain and its subdomains, `*` for any, port ignored);
+ * 3. else a relative link (`/api/leads?limit=20&offset=20`).
+ *
+ * Why relative rather than Django's 400 `Invalid HTTP_HOST header` for every
+ * such request, or the listen address: the Host only matters for these links,
+ * so refusing the whole request would break health checks and clients that
+ * reach the API by an IP or an internal name for no gain; the listen address
+ * (0.0.0.0, a container's 127.0.0.1) is not an address clients can use and
+ * would leak the internal topology. A relative reference resolves against the
+ * URL the client requested (RFC 3986, section 5), so a client that resolves
+ * links still follows it to the right place, and a forged Host can never
+ * appear in an answer (or in a cache keyed without it).
+ */
+export class PageLinks {
+  private readonly logger = new Logger('Pagination');
+  private warned = false;
+
+  constructor(private readonly settings: PageLinkSettings) {}
+
+  /** An absolute link to `path?search`, or a relative one when no trusted origin is known. */
+  build(request: Request, path: string, search: string): string {
+    const base = this.settings.publicUrl ?? this.requestOrigin(request);
+    const url = new URL(base ?? RELATIVE_BASE);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
     url.search = search;
-    return url.toString();
-  } catch {
-    // A Host header that is not a valid authority cannot make an absolute URL.
-    return relative;
+    if (base !== null) return url.toString();
+    // `//host/x` would be a network-path reference, read as another host: keep one leading slash.
+    return `${url.pathname.replace(/^\/{2,}/, '/')}${url.search}`;
   }
+
+  /** `scheme://host[:port]` of the request when its host is allowed, else null. */
+  private requestOrigin(request: Request): string | null {
+    const host = (request.host ?? '').toLowerCase();
+    const match = HOST_HEADER.exec(host);
+    if (!match || !isAllowedHost(match[1], this.settings.allowedHosts)) {
+      if (host !== '' && !this.warned) {
+        this.warned = true;
+        // The name helps an operator; one that could be a secret, or is malformed, is left out.
+        const name = match && !TOKEN_SHAPED.test(match[1]) ? ` "${match[1]}"` : '';
+        this.logger.warn(
+          `a request's Host${name} is not in ALLOWED_HOSTS, so pagination links are relative; ` +
+            'set PUBLIC_URL, or add the name to ALLOWED_HOSTS (reported once)',
+        );
+      }
+      return null;
+    }
+    const protocol = String(request.protocol ?? '').toLowerCase() === 'https' ? 'https' : 'http';
+    return `${protocol}://${host}`;
+  }
+}
+
+/** Django's `validate_host`: the domain (port stripped, trailing dot removed) against each pattern. */
+export function isAllowedHost(domain: string, patterns: readonly string[]): boolean {
+  const name = domain.endsWith('.') ? domain.slice(0, -1) : domain;
+  return patterns.some(
+    (pattern) => pattern === '*' || pattern === name || (pattern.startsWith('.') && (name.endsWith(pattern) || name === pattern.slice(1))),
+  );
 }
