@@ -443,4 +443,96 @@ describe('accounts routes', () => {
       expectFieldErrors(await changePassword(user.token, {}), { currentPassword: [REQUIRED], newPassword: [REQUIRED] });
     });
   });
+
+  describe('usernames as Django compares them (NFKC, any letter case)', () => {
+    /** ASCII letters and digits as their fullwidth forms (`alice` → `ａｌｉｃｅ`), which NFKC maps back. */
+    const fullwidth = (text: string): string => text.replace(/[A-Za-z0-9]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+    const fullwidthFirst = (name: string): string => `${fullwidth(name[0])}${name.slice(1)}`;
+    const usersNamed = async (name: string): Promise<string[]> => {
+      const { rows } = await t.db.query<{ username: string }>('SELECT username FROM users WHERE lower(normalize(username, NFKC)) = lower(normalize($1, NFKC))', [name]);
+      return rows.map((row) => row.username);
+    };
+    const expectDuplicate = (response: Awaited<ReturnType<typeof register>>) => {
+      expect(response.status).toBe(409);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.errors).toEqual({ username: [DUPLICATE] });
+    };
+
+    it('refuses `ａlice` once `alice` exists, and the reverse, as the duplicate username', async () => {
+      const alice = uniqueName('alice');
+      await register(fresh(alice)).expect(201);
+      for (const variant of [fullwidthFirst(alice), fullwidth(alice), fullwidth(alice.toUpperCase()), ` ${fullwidthFirst(alice)}\u3000`]) {
+        expectDuplicate(await register(fresh(variant)));
+      }
+      expect(await usersNamed(alice)).toEqual([alice]);
+
+      const bob = uniqueName('bob');
+      await register(fresh(fullwidthFirst(bob))).expect(201);
+      expectDuplicate(await register(fresh(bob)));
+      expect(await usersNamed(bob)).toEqual([bob]);
+    });
+
+    it('stores and answers the NFKC form, as create_user does', async () => {
+      const name = uniqueName('carol');
+      const response = await register(fresh(fullwidth(name))).expect(201);
+      expect(response.body.user.username).toBe(name);
+      const { rows } = await t.db.query('SELECT username FROM users WHERE id = $1', [response.body.user.id]);
+      expect(rows).toEqual([{ username: name }]);
+      // `ﬁ` (one ligature) and `Ⅻ` (one numeral) are two and three letters once normalised.
+      const ligature = await register(fresh(`ﬁⅫ_${uniqueName('')}`)).expect(201);
+      expect(ligature.body.user.username).toMatch(/^fiXII__[0-9a-f]{10}$/);
+    });
+
+    it('logs `ａlice` in as alice, with alice\'s password, by body and by HTTP Basic', async () => {
+      const alice = await registerUser(t, uniqueName('alice'));
+      for (const username of [fullwidthFirst(alice.username), fullwidth(alice.username), ` ${fullwidth(alice.username.toUpperCase())} `]) {
+        const response = await t.http().post('/api/auth/login').send({ username, password: alice.password }).expect(200);
+        expect(response.body.user).toEqual({ id: alice.id, username: alice.username, email: alice.email });
+      }
+      const basic = await t.http().post('/api/auth/login').auth(fullwidthFirst(alice.username), alice.password).expect(200);
+      expect(basic.body.user.id).toBe(alice.id);
+      expectProblem(await t.http().post('/api/auth/login').send({ username: fullwidthFirst(alice.username), password: 'not-the-Password-9' }), 401, LOGIN_FAILED);
+    });
+
+    it('logs in every spelling the login throttle counts as one: padded, upper-case, fullwidth', async () => {
+      const bob = await registerUser(t, uniqueName('bob'));
+      for (const username of [` ${bob.username}`, `${bob.username} `, `${bob.username}\t`, bob.username.toUpperCase(), fullwidthFirst(bob.username)]) {
+        const response = await t.http().post('/api/auth/login').send({ username, password: bob.password }).expect(200);
+        expect(response.body.user.id).toBe(bob.id);
+      }
+    });
+
+    it('finds a user stored before normalisation by its NFKC form, and keeps its stored name', async () => {
+      // Written straight to the table, as a row from before this release would be.
+      const name = uniqueName('dora');
+      const stored = fullwidthFirst(name);
+      const hash = await argon2.hash(STRONG_PASSWORD, { type: argon2.argon2id });
+      const { rows } = await t.db.query('INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id', [stored, `${name}@example.com`, hash]);
+      for (const username of [name, stored, name.toUpperCase()]) {
+        const response = await t.http().post('/api/auth/login').send({ username, password: STRONG_PASSWORD }).expect(200);
+        expect(response.body.user).toMatchObject({ id: rows[0].id, username: stored });
+      }
+      expectDuplicate(await register(fresh(name)));
+    });
+
+    it("applies Django's username rules to the normalised form", async () => {
+      // ＠ (fullwidth) is not allowed as typed but is @ once normalised; ½ is a number as typed but 1⁄2 (a fraction slash) once normalised.
+      const named = (username: string) => ({ ...fresh(), username });
+      const fullwidthAt = await register(named(`ann＠${uniqueName('')}`)).expect(201);
+      expect(fullwidthAt.body.user.username).toMatch(/^ann@_[0-9a-f]{10}$/);
+      expectFieldErrors(await register(named(`half½${uniqueName('')}`)), { username: [USERNAME_INVALID] });
+      // 148 code points as typed, 151 once ㍿ becomes 株式会社: too long, as Django counts it after normalising.
+      const base = uniqueName('').padEnd(147, 'x');
+      expectFieldErrors(await register(named(`${base}㍿`)), { username: ['Ensure this field has no more than 150 characters.'] });
+      const fits = await register(named(`${base.slice(0, 146)}㍿`)).expect(201);
+      expect([...fits.body.user.username]).toHaveLength(150);
+    });
+
+    it('lets only one of concurrent registrations of `ａlice` and `alice` succeed', async () => {
+      const name = uniqueName('race');
+      const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => register(fresh(i % 2 ? name : fullwidth(name.toUpperCase())))));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      expect(await usersNamed(name)).toHaveLength(1);
+    });
+  });
 });

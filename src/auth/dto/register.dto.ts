@@ -1,6 +1,8 @@
+import { Transform } from 'class-transformer';
 import { Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { TextField } from '../../common/http/fields';
 import { MAX_PASSWORD_LENGTH, validatePassword } from '../../users/password-validators';
+import { cleanUsername } from '../../users/username';
 
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 export const USERNAME_MESSAGE =
@@ -29,8 +31,15 @@ function ownerOf(args: ValidationArguments): { username?: string; email?: string
   };
 }
 
+/**
+ * A username field as Django's UsernameField cleans it (trimmed, then NFKC):
+ * the length and character rules judge the normalised name, the one stored.
+ */
+export const CleanUsername = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? cleanUsername(value) : value));
+
 export class RegisterDto {
-  @TextField({ maxLength: 150, pattern: { regex: USERNAME_PATTERN, message: USERNAME_MESSAGE }, example: 'alice' })
+  @CleanUsername()
+  @TextField({ maxLength: 150, trim: false, pattern: { regex: USERNAME_PATTERN, message: USERNAME_MESSAGE }, example: 'alice' })
   username: string;
 
   @TextField({ maxLength: 254, email: true, example: 'alice@example.com' })
