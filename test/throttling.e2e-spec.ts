@@ -1,6 +1,8 @@
-import { registerUser, STRONG_PASSWORD, uniqueName } from './support/accounts';
+import type { Response } from 'supertest';
+import { registerUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
 import { expectProblem } from './support/problems';
 import { createTestApp, TestApp } from './support/test-app';
+import { login } from './support/tokens';
 
 const THROTTLED = /^Request was throttled\. Expected available in \d+ seconds?\.$/;
 
@@ -52,6 +54,126 @@ describe('login throttled per username', () => {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const response = await t.http().post('/api/auth/login').send({ password: STRONG_PASSWORD });
       expectProblem(response, 400, 'Invalid input.');
+    }
+  });
+});
+
+/** ASCII letters and digits as their fullwidth forms (`bob` → `ｂｏｂ`), which NFKC maps back. */
+const toFullwidth = (text: string): string => text.replace(/[A-Za-z0-9]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+
+/** A login refused for its credentials (not throttled, not let in). */
+function expectLoginRefused(response: Response): void {
+  expect({ status: response.status, detail: response.body.detail as unknown }).toEqual({ status: 401, detail: 'Invalid username/password.' });
+}
+
+describe('login throttled per username, however the username is spelled', () => {
+  const LIMIT = 6;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_LOGIN_PER_USERNAME: String(LIMIT), THROTTLE_LOGIN_PER_IP: '1000', THROTTLE_WINDOW: '60s' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  // What login trims, normalises (NFKC) and compares case-insensitively: all one account, so all one budget.
+  const spellings = (name: string): string[] => [` ${name}`, `${name} `, `${name}\t`, name.toUpperCase(), `${toFullwidth(name[0])}${name.slice(1)}`];
+
+  it('counts padded, upper-case and fullwidth spellings, in the body and over HTTP Basic, against one limit', async () => {
+    const bob = await registerUser(t, uniqueName('bob'));
+    for (const username of spellings(bob.username)) {
+      expectLoginRefused(await t.http().post('/api/auth/login').send({ username, password: 'wrong-Password-123' }));
+    }
+    // The sixth attempt, fullwidth throughout and over HTTP Basic, is still within the limit.
+    expectLoginRefused(await t.http().post('/api/auth/login').auth(toFullwidth(bob.username), 'wrong-Password-123'));
+
+    // The limit is spent for every spelling, the right password included.
+    for (const username of [bob.username, ...spellings(bob.username)]) {
+      expectThrottled(await t.http().post('/api/auth/login').send({ username, password: bob.password }));
+    }
+    expectThrottled(await t.http().post('/api/auth/login').auth(` ${bob.username.toUpperCase()}`, bob.password));
+  });
+
+  it('gives each spelling of a name the login the name reaches (so none of them is a free budget)', async () => {
+    const carol = await registerUser(t, uniqueName('carol'));
+    const reached = [];
+    for (const username of spellings(carol.username)) {
+      const response = await t.http().post('/api/auth/login').send({ username, password: carol.password }).expect(200);
+      reached.push(response.body.user.id);
+    }
+    expect(reached).toEqual(Array(5).fill(carol.id));
+    await t.http().post('/api/auth/login').send({ username: carol.username, password: carol.password }).expect(200);
+    expectThrottled(await t.http().post('/api/auth/login').send({ username: carol.username, password: carol.password }));
+  });
+
+  it('leaves other usernames alone, including ones that only look alike', async () => {
+    const victim = await registerUser(t, uniqueName('dave'));
+    const lookalike = await registerUser(t, `${victim.username}x`);
+    for (let attempt = 0; attempt <= LIMIT; attempt += 1) {
+      await t.http().post('/api/auth/login').send({ username: victim.username, password: 'nope-nope-nope' });
+    }
+    expectThrottled(await t.http().post('/api/auth/login').send({ username: victim.username, password: victim.password }));
+    await t.http().post('/api/auth/login').send({ username: lookalike.username, password: lookalike.password }).expect(200);
+  });
+});
+
+describe('password change throttled per user', () => {
+  const LIMIT = 3;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_PASSWORD_CHANGE_PER_USER: String(LIMIT), THROTTLE_WINDOW: '60s' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const NEW_PASSWORD = 'amber-Quarry-73-whistle';
+  const changePassword = (token: string, currentPassword: string) =>
+    t.http().post('/api/auth/password').set(...tokenHeader(token)).send({ currentPassword, newPassword: NEW_PASSWORD });
+
+  it('answers 429 with Retry-After once a user has used their attempts, with any of their tokens, and changes nothing', async () => {
+    const user = await registerUser(t);
+    const otherToken = await login(t, user);
+    for (let attempt = 0; attempt < LIMIT; attempt += 1) {
+      const response = await changePassword(attempt % 2 ? otherToken : user.token, `guess-${attempt}-Password`);
+      expect(response.status).toBe(400);
+    }
+    // The right current password no longer helps, from either token.
+    const blocked = await changePassword(user.token, user.password);
+    expectThrottled(blocked);
+    expect(blocked.body).toEqual({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: blocked.body.detail });
+    expectThrottled(await changePassword(otherToken, user.password));
+    // The password is unchanged and both sessions are still alive.
+    await login(t, user);
+    await t.http().get('/api/auth/user').set(...tokenHeader(otherToken)).expect(200);
+  });
+
+  it('leaves other users alone', async () => {
+    const victim = await registerUser(t);
+    const bystander = await registerUser(t);
+    for (let attempt = 0; attempt <= LIMIT; attempt += 1) {
+      await changePassword(victim.token, 'wrong-Password-1');
+    }
+    expectThrottled(await changePassword(victim.token, victim.password));
+    await changePassword(bystander.token, bystander.password).expect(204);
+    await login(t, { username: bystander.username, password: NEW_PASSWORD });
+  });
+});
+
+describe('password change limit off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ THROTTLE_PASSWORD_CHANGE_PER_USER: 'none' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('never throttles password changes when THROTTLE_PASSWORD_CHANGE_PER_USER=none', async () => {
+    const user = await registerUser(t);
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const response = await t.http().post('/api/auth/password').set(...tokenHeader(user.token)).send({ currentPassword: 'wrong-Password-1', newPassword: 'amber-Quarry-73-whistle' });
+      expect(response.status).toBe(400);
     }
   });
 });

@@ -115,6 +115,7 @@ export class AuthController {
     await this.tokens.revoke(principal, id);
   }
 
+  @ThrottleAuth('password-change')
   @Post('password')
   @HttpCode(204)
   @ApiSecurity('token')

@@ -147,6 +147,15 @@ describe('loadConfig', () => {
     expect(problemsOf({ PORT: '-1' })).toEqual(['PORT must be an integer from 0 to 65535 (got "-1")']);
   });
 
+  it('limits password changes per user: 5 per THROTTLE_WINDOW by default, none or off for no limit', () => {
+    expect(loadConfig({}).throttle.passwordChangePerUser).toBe(5);
+    expect(loadConfig({ THROTTLE_PASSWORD_CHANGE_PER_USER: '12' }).throttle.passwordChangePerUser).toBe(12);
+    expect(loadConfig({ THROTTLE_PASSWORD_CHANGE_PER_USER: 'none' }).throttle.passwordChangePerUser).toBeNull();
+    expect(loadConfig({ THROTTLE_PASSWORD_CHANGE_PER_USER: 'OFF' }).throttle.passwordChangePerUser).toBeNull();
+    expect(problemsOf({ THROTTLE_PASSWORD_CHANGE_PER_USER: '0' })).toEqual(['THROTTLE_PASSWORD_CHANGE_PER_USER must be an integer from 1 to 1000000 (got "0")']);
+    expect(problemsOf({ THROTTLE_PASSWORD_CHANGE_PER_USER: 'five' })).toEqual(['THROTTLE_PASSWORD_CHANGE_PER_USER must be an integer from 1 to 1000000 (got "five")']);
+  });
+
   it.each(['AUTH_TOKEN_TTL', 'AUTH_AUTO_REFRESH_MAX_TTL', 'AUTH_MIN_REFRESH_INTERVAL', 'AUTH_TOKEN_PRUNE_INTERVAL'])('refuses a zero or sub-millisecond %s', (name) => {
     expect(problemsOf({ [name]: '0' })).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);
     expect(problemsOf({ [name]: '0.0001ms' })).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);

@@ -27,6 +27,8 @@ export interface AppConfig {
     loginPerIp: number | null;
     loginPerUsername: number | null;
     registerPerIp: number | null;
+    /** Password changes per authenticated user. */
+    passwordChangePerUser: number | null;
     windowMs: number;
   };
   /** Null: throttle counters live in this process's memory. */
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       loginPerIp: optionalLimit('THROTTLE_LOGIN_PER_IP', 30),
       loginPerUsername: optionalLimit('THROTTLE_LOGIN_PER_USERNAME', 10),
       registerPerIp: optionalLimit('THROTTLE_REGISTER_PER_IP', 10),
+      passwordChangePerUser: optionalLimit('THROTTLE_PASSWORD_CHANGE_PER_USER', 5),
       windowMs: positive('THROTTLE_WINDOW', '60s'),
     },
     redisUrl,

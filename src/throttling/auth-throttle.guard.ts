@@ -4,32 +4,45 @@ import { normalizeIp, ThrottlerGuard, ThrottlerOptions } from '@nestjs/throttler
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest as Request } from 'fastify';
 import { parseBasicHeader } from '../auth/auth.service';
+import type { Principal } from '../common/decorators/current-user.decorator';
 import type { AppConfig } from '../config/app-config';
 import { ApiException } from '../common/http/problem-details';
+import { usernameThrottleKey } from '../users/username';
 
 const THROTTLED_ROUTE = 'leads:throttled-route';
-type ThrottledRoute = 'login' | 'register';
+type ThrottledRoute = 'login' | 'register' | 'password-change';
 
 /**
- * Rate-limits a brute-force target (login, register). Applied per route
- * rather than globally, so ordinary API calls pay nothing for it.
+ * Rate-limits a brute-force target (login, register, password change).
+ * Applied per route rather than globally, so ordinary API calls pay nothing
+ * for it. A route guard runs after the global token guard, so on an
+ * authenticated route the user is known here.
  */
 export const ThrottleAuth = (route: ThrottledRoute): MethodDecorator & ClassDecorator =>
   applyDecorators(SetMetadata(THROTTLED_ROUTE, route), UseGuards(AuthThrottleGuard));
 
 /**
- * The username a login attempt targets, lower-cased as usernames are unique
- * case-insensitively; from the body, or HTTP Basic as the login route reads it.
+ * The account a login attempt targets, as its throttle key: the username the
+ * login route will look up (from the body, or HTTP Basic when the body has
+ * neither credential, as the route reads it), trimmed, NFKC-normalised and
+ * case-folded by the same function as the lookup, so that `" bob"`, `"BOB"`
+ * and `"ｂob"` count as the one account they reach.
  */
 export function loginUsername(request: Request): string | null {
   const body: unknown = request.body;
-  const fromBody = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).username : undefined;
-  if (typeof fromBody === 'string') return fromBody.toLowerCase();
-  if (fromBody === undefined) {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof fields.username === 'string') return usernameThrottleKey(fields.username);
+  if (fields.username === undefined && fields.password === undefined) {
     const basic = parseBasicHeader(request.headers.authorization);
-    if (basic.kind === 'ok') return basic.username.toLowerCase();
+    if (basic.kind === 'ok') return usernameThrottleKey(basic.username);
   }
   return null;
+}
+
+/** The authenticated user's id, set on the request by the global token guard (passport's `request.user`). */
+function userIdOf(request: Request): string | null {
+  const user = (request as Request & { user?: Principal }).user;
+  return typeof user?.id === 'number' ? String(user.id) : null;
 }
 
 const routeOf = (reflector: Reflector, context: ExecutionContext): ThrottledRoute | undefined =>
@@ -59,6 +72,16 @@ export function buildThrottlers(config: AppConfig['throttle'], reflector: Reflec
   }
   if (config.registerPerIp !== null) {
     throttlers.push({ name: 'register-ip', limit: config.registerPerIp, ttl, skipIf: onRoute('register'), getTracker: ipTracker });
+  }
+  if (config.passwordChangePerUser !== null) {
+    throttlers.push({
+      name: 'password-change-user',
+      limit: config.passwordChangePerUser,
+      ttl,
+      // Without a user the token guard has already refused the request; nothing to count.
+      skipIf: (context) => onRoute('password-change')(context) || userIdOf(context.switchToHttp().getRequest<Request>()) === null,
+      getTracker: (request) => userIdOf(request as unknown as Request) ?? '',
+    });
   }
   return throttlers;
 }
