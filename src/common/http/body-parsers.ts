@@ -1,8 +1,8 @@
 import busboy from 'busboy';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
-import { parse as parseQueryString } from 'node:querystring';
-import { ApiException } from './problem-details';
+import { TextDecoder } from 'node:util';
+import { ApiException, PROTOTYPE_KEYS, prototypeKeyRefused } from './problem-details';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -12,44 +12,67 @@ const VENDOR_JSON_TYPE = /^application\/[\w.+-]+\+json\s*(?:;|$)/i;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const MULTIPART_TYPE = 'multipart/form-data';
 /** body-parser's parameterLimit, multer's field and part caps. */
-const MAX_FORM_FIELDS = 100;
+export const MAX_FORM_FIELDS = 100;
 const MAX_FIELD_NAME_BYTES = 200;
 
 const malformed = (detail: string): ApiException => new ApiException(400, detail);
 const tooLarge = (detail = 'Request body is too large.'): ApiException => new ApiException(413, detail);
 const MULTIPART_ERROR = 'Multipart form parse error.';
 const unsupportedCharset = (): ApiException => new ApiException(415, 'Unsupported request body encoding.');
+export const JSON_NOT_UTF8 = 'JSON parse error - the request body is not valid UTF-8.';
+export const FORM_NOT_UTF8 = 'Form parse error - a field is not valid UTF-8.';
+
+/**
+ * Bodies are read as bytes and decoded here, strictly: bytes that are not UTF-8 are a
+ * 400, not text with U+FFFD in their place (a string decoding would store that, silently).
+ * `ignoreBOM` keeps a byte order mark in the text, where JSON.parse refuses it, as DRF does.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+const isPrototypeKey = (key: string): boolean => PROTOTYPE_KEYS.includes(key);
 
 /**
  * Replaces Fastify's parsers with DRF's three, each capped at `limitBytes`;
  * any other body type is a 415 before a handler runs (Fastify's own
  * FST_ERR_CTP_INVALID_MEDIA_TYPE, worded by the problem-details filter).
+ *
+ * Every parser builds plain objects from the sent names only through
+ * Object.fromEntries (which defines keys, never calls the `__proto__` setter) and
+ * refuses `__proto__`, `constructor` and `prototype` as keys at any depth with a 400
+ * (PROTOTYPE_KEY_DETAIL): copied later with `target[key] = value`, or walked with
+ * `for…in` (Nest's stripProtoKeys does), such a key reaches Object.prototype itself.
  */
 export function installBodyParsers(fastify: FastifyInstance, limitBytes = BODY_LIMIT_BYTES): void {
   fastify.removeAllContentTypeParsers();
 
-  const parseJson: FastifyBodyParser<string> = (request, text, done) => {
+  const parseJson: FastifyBodyParser<Buffer> = (request, bytes, done) => {
     if (!utf8Charset(request)) return done(unsupportedCharset(), undefined);
     // An empty body is no body, as body-parser treats it: the route's validation names the missing fields.
-    if (text === '') return done(null, undefined);
+    if (bytes.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return done(malformed(JSON_NOT_UTF8), undefined);
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
       return done(malformed('JSON parse error - the request body is not valid JSON.'), undefined);
     }
-    const shapeProblem = jsonShapeProblem(body);
-    done(shapeProblem ? malformed(shapeProblem) : null, body);
+    done(bodyProblem(body), body);
   };
-  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'string', bodyLimit: limitBytes }, parseJson);
-  fastify.addContentTypeParser(VENDOR_JSON_TYPE, { parseAs: 'string', bodyLimit: limitBytes }, parseJson);
+  fastify.addContentTypeParser(JSON_TYPE, { parseAs: 'buffer', bodyLimit: limitBytes }, parseJson);
+  fastify.addContentTypeParser(VENDOR_JSON_TYPE, { parseAs: 'buffer', bodyLimit: limitBytes }, parseJson);
 
-  fastify.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit: limitBytes }, (request, form: string, done) => {
+  fastify.addContentTypeParser(FORM_TYPE, { parseAs: 'buffer', bodyLimit: limitBytes }, (request, bytes: Buffer, done) => {
     if (!utf8Charset(request)) return done(unsupportedCharset(), undefined);
-    if (form === '') return done(null, {});
-    if (form.split('&', MAX_FORM_FIELDS + 1).length > MAX_FORM_FIELDS) return done(tooLarge('Too many form fields.'), undefined);
-    // querystring builds a null-prototype object; the validators expect a plain one.
-    done(null, { ...parseQueryString(form, '&', '=', { maxKeys: 0 }) });
+    try {
+      done(null, parseForm(bytes));
+    } catch (error) {
+      done(error as ApiException, undefined);
+    }
   });
 
   fastify.addContentTypeParser(MULTIPART_TYPE, (request, payload, done) => {
@@ -66,47 +89,179 @@ function utf8Charset(request: FastifyRequest): boolean {
 }
 
 /**
+ * Names and values with their repeats, in the order sent, as a plain object: a
+ * repeated field becomes a list (the validators then refuse it), as in Django's
+ * QueryDict. Collected in a Map, so that a name like `toString` finds nothing
+ * inherited; a prototype key is refused before anything is stored under it.
+ */
+function formObject(pairs: Iterable<[string, string]>): Record<string, string | string[]> {
+  const fields = new Map<string, string | string[]>();
+  for (const [name, value] of pairs) {
+    if (isPrototypeKey(name)) throw prototypeKeyRefused();
+    const existing = fields.get(name);
+    fields.set(name, existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]);
+  }
+  return Object.fromEntries(fields);
+}
+
+/**
+ * `application/x-www-form-urlencoded` as Node's querystring reads it (`+` is a
+ * space, a `%` without two hex digits stays as it is, empty pairs are skipped),
+ * except that the percent-decoded bytes must be UTF-8. At most MAX_FORM_FIELDS
+ * pairs, as today: more is a 413.
+ */
+export function parseForm(bytes: Buffer): Record<string, string | string[]> {
+  // One character per byte: the percent-decoding below works on bytes, not on characters.
+  const text = bytes.toString('latin1');
+  if (text === '') return {};
+  const pieces = text.split('&', MAX_FORM_FIELDS + 1);
+  if (pieces.length > MAX_FORM_FIELDS) throw tooLarge('Too many form fields.');
+  return formObject(
+    (function* pairs(): Generator<[string, string]> {
+      for (const piece of pieces) {
+        if (piece === '') continue;
+        const equals = piece.indexOf('=');
+        yield equals < 0 ? [formText(piece), ''] : [formText(piece.slice(0, equals)), formText(piece.slice(equals + 1))];
+      }
+    })(),
+  );
+}
+
+const NEEDS_DECODING = /[%+\x80-\xff]/;
+
+function formText(latin1: string): string {
+  if (!NEEDS_DECODING.test(latin1)) return latin1;
+  const bytes = Buffer.allocUnsafe(latin1.length);
+  let length = 0;
+  for (let index = 0; index < latin1.length; index += 1) {
+    const code = latin1.charCodeAt(index);
+    if (code === 0x2b) {
+      bytes[length++] = 0x20;
+      continue;
+    }
+    if (code === 0x25 && index + 2 < latin1.length) {
+      const high = hexDigit(latin1.charCodeAt(index + 1));
+      const low = hexDigit(latin1.charCodeAt(index + 2));
+      if (high >= 0 && low >= 0) {
+        bytes[length++] = high * 16 + low;
+        index += 2;
+        continue;
+      }
+    }
+    bytes[length++] = code;
+  }
+  try {
+    return utf8.decode(bytes.subarray(0, length));
+  } catch {
+    throw malformed(FORM_NOT_UTF8);
+  }
+}
+
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/**
  * multer's `.none()` with busboy: text fields only, a file part is refused,
  * a repeated field becomes a list (the validators then refuse it).
+ *
+ * busboy decodes each field itself, by the part's own `charset` parameter when it
+ * has one and by `defCharset` otherwise, lossily, and does not say which it used.
+ * So the body, buffered (it is capped at `limitBytes` anyway), is read with
+ * `defCharset: 'latin1'`: a part that names no charset (what browsers, curl and
+ * Postman send) then arrives as its bytes, one character each, decoded here
+ * strictly as UTF-8. Only when some value holds a non-ASCII character is the body
+ * read a second time with busboy's UTF-8 default: a value that reads the same both
+ * times was decoded by the part's own charset, as the part asked; one that differs
+ * came from a part without one, and is taken from its bytes.
  */
-function readMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, limitBytes: number): Promise<Record<string, unknown>> {
+async function readMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, limitBytes: number): Promise<Record<string, unknown>> {
+  const bytes = await readBody(request, payload, limitBytes);
+  const headers = request.headers as IncomingHttpHeaders & { 'content-type': string };
+  const raw = await multipartFields(headers, bytes, limitBytes, 'latin1');
+  const sent = raw.some(([, value]) => value !== undefined && NON_ASCII.test(value)) ? await multipartFields(headers, bytes, limitBytes, 'utf8') : raw;
+  if (sent.length !== raw.length) throw malformed(MULTIPART_ERROR);
+  const fields = formObject(
+    raw.map(([name, value], index): [string, string] => {
+      const asSent = sent[index][1];
+      // busboy has no decoder for the part's charset (Shift_JIS, say).
+      if (value === undefined || asSent === undefined) throw unsupportedCharset();
+      if (value === asSent) return [name, value];
+      try {
+        return [name, utf8.decode(Buffer.from(value, 'latin1'))];
+      } catch {
+        throw malformed(FORM_NOT_UTF8);
+      }
+    }),
+  );
+  const problem = bodyProblem(fields);
+  if (problem) throw problem;
+  return fields;
+}
+
+/** Any UTF-16 code unit above U+007F, surrogates included. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** The whole body, at most `limitBytes`; a longer one is drained, so the answer reaches a client that is still sending. */
+function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limitBytes) return reject(tooLarge());
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let failed = false;
+    payload.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      received += chunk.length;
+      if (received <= limitBytes) return void chunks.push(chunk);
+      failed = true;
+      chunks.length = 0;
+      reject(tooLarge());
+    });
+    payload.on('error', () => {
+      if (failed) return;
+      failed = true;
+      reject(malformed('The request body was not received in full.'));
+    });
+    payload.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, received));
+    });
+  });
+}
 
+/** The text fields of a multipart body in order, as busboy decodes them with `defCharset`. */
+function multipartFields(
+  headers: IncomingHttpHeaders & { 'content-type': string },
+  bytes: Buffer,
+  limitBytes: number,
+  defCharset: string,
+): Promise<Array<[string, string | undefined]>> {
+  return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
-        headers: request.headers as IncomingHttpHeaders & { 'content-type': string },
-        limits: { fieldSize: limitBytes, fields: MAX_FORM_FIELDS, parts: MAX_FORM_FIELDS, files: 0, fieldNameSize: MAX_FIELD_NAME_BYTES },
+        headers,
+        defCharset,
+        // busboy counts the closing delimiter against `parts`: one more lets MAX_FORM_FIELDS fields through, as in a urlencoded form.
+        limits: { fieldSize: limitBytes, fields: MAX_FORM_FIELDS, parts: MAX_FORM_FIELDS + 1, files: 0, fieldNameSize: MAX_FIELD_NAME_BYTES },
       });
     } catch {
       // No boundary, or not multipart after all.
       return reject(malformed(MULTIPART_ERROR));
     }
-    const fields: Record<string, unknown> = {};
-    let received = 0;
+    const fields: Array<[string, string | undefined]> = [];
     let failed = false;
     const fail = (error: ApiException): void => {
       if (failed) return;
       failed = true;
-      payload.unpipe(parser);
-      // The rest of the body is drained, so the answer reaches a client that is still sending.
-      payload.resume();
       reject(error);
     };
-
-    payload.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limitBytes) fail(tooLarge());
-    });
-    payload.on('error', () => fail(malformed('The request body was not received in full.')));
-    parser.on('field', (name: string | undefined, value, info) => {
+    parser.on('field', (name: string | undefined, value: string | undefined, info) => {
       if (!name || info.nameTruncated) return fail(malformed(MULTIPART_ERROR));
       if (info.valueTruncated) return fail(tooLarge());
-      const existing = fields[name];
-      if (existing === undefined) fields[name] = value;
-      else fields[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+      fields.push([name, value]);
     });
     parser.on('file', (_name, stream) => {
       stream.resume();
@@ -117,43 +272,48 @@ function readMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, 
     parser.on('filesLimit', () => fail(malformed(MULTIPART_ERROR)));
     parser.on('error', () => fail(malformed(MULTIPART_ERROR)));
     parser.on('close', () => {
-      if (failed) return;
-      const shapeProblem = jsonShapeProblem(fields);
-      if (shapeProblem) return fail(malformed(shapeProblem));
-      resolve(fields);
+      if (!failed) resolve(fields);
     });
-    payload.pipe(parser);
+    parser.end(bytes);
   });
 }
 
-/** With the `u` flag a surrogate matches only when it is not half of a pair. */
+/** With the `u` flag a surrogate matches only when it is not half of a pair; the quick test without it finds any. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
-const wellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);
+const SURROGATE = /[\ud800-\udfff]/;
+const wellFormed = (text: string): boolean => !SURROGATE.test(text) || !LONE_SURROGATE.test(text);
 
 /** Deeper than any body this API takes; deep enough that recursive validators would overflow the stack. */
 export const MAX_JSON_DEPTH = 32;
 
 /**
- * JSON that parses can still break what reads it: thousands of nested arrays
- * overflow class-transformer's recursion, and a lone UTF-16 surrogate
- * (`"\ud800"`) makes the e-mail validator throw. Both are refused as malformed
- * bodies, iteratively, before any of that code runs.
+ * A body that parses can still break what reads it: thousands of nested arrays
+ * overflow class-transformer's recursion, a lone UTF-16 surrogate (`"\ud800"`)
+ * makes the e-mail validator throw, and a prototype key (JSON.parse makes
+ * `"__proto__"` an own key) pollutes whatever copies it. All are refused as
+ * malformed bodies, iteratively, before any of that code runs. So is an object
+ * whose prototype is not a plain object's or an array's, which no parser builds:
+ * the validation pipe checks its input with this too.
  */
-function jsonShapeProblem(body: unknown): string | null {
-  const surrogate = 'JSON parse error - the body contains an unpaired surrogate.';
-  if (typeof body !== 'object' || body === null) return typeof body === 'string' && !wellFormed(body) ? surrogate : null;
+export function bodyProblem(body: unknown): ApiException | null {
+  const surrogate = (): ApiException => malformed('JSON parse error - the body contains an unpaired surrogate.');
+  if (typeof body !== 'object' || body === null) return typeof body === 'string' && !wellFormed(body) ? surrogate() : null;
   const stack: Array<[unknown, number]> = [[body, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (typeof value === 'string') {
-      if (!wellFormed(value)) return surrogate;
+      if (!wellFormed(value)) return surrogate();
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_JSON_DEPTH) return `JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels.`;
-    for (const [key, item] of Object.entries(value)) {
-      if (!wellFormed(key)) return surrogate;
-      stack.push([item, depth + 1]);
+    if (depth > MAX_JSON_DEPTH) return malformed(`JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels.`);
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return prototypeKeyRefused();
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (isPrototypeKey(key)) return prototypeKeyRefused();
+      if (!wellFormed(key)) return surrogate();
+      stack.push([record[key], depth + 1]);
     }
   }
   return null;

@@ -59,3 +59,19 @@ export const notFound = (): ApiException => new ApiException(HttpStatus.NOT_FOUN
 
 export const unauthorized = (detail: string): ApiException =>
   new ApiException(HttpStatus.UNAUTHORIZED, detail, undefined, { 'WWW-Authenticate': 'Token' });
+
+/**
+ * Keys that reach an object's prototype when a body is copied into another object
+ * (`target[key] = value`, a merge, a deep walk with `for…in`). Every body parser
+ * refuses them, at any depth, before anything copies the body.
+ */
+export const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * The one sentence for such a body, whatever its type. It is a `detail`, not a field
+ * error: an error keyed `__proto__` would hand the same hazard to a client that merges
+ * the errors it receives into an object of its own.
+ */
+export const PROTOTYPE_KEY_DETAIL = 'The keys "__proto__", "constructor" and "prototype" are not allowed in a request body.';
+
+export const prototypeKeyRefused = (): ApiException => new ApiException(HttpStatus.BAD_REQUEST, PROTOTYPE_KEY_DETAIL);
