@@ -1,4 +1,8 @@
-import { registerUser, uniqueName } from './support/accounts';
+import { FORM_NOT_UTF8, JSON_NOT_UTF8 } from '../src/common/http/body-parsers';
+import { MAX_UNKNOWN_FIELDS_LISTED, UNKNOWN_FIELD_MESSAGE } from '../src/common/http/validation.pipe';
+import { registerUser, RegisteredUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
+import { closeFuzzAgent, send } from './support/fuzz-http';
+import { createLead, leadRow } from './support/leads';
 import { expectProblem } from './support/problems';
 import { rawRequest } from './support/raw-http';
 import { createTestApp, TestApp } from './support/test-app';
@@ -72,6 +76,123 @@ describe('bodies that parse but would break what reads them', () => {
     const body = '--b\r\nContent-Disposition: form-data; name=""\r\n\r\nvalue\r\n--b--\r\n';
     const response = await t.http().post('/api/auth/login').set('Content-Type', 'multipart/form-data; boundary=b').send(body);
     expectProblem(response, 400, 'Multipart form parse error.');
+  });
+
+  describe('bytes that are not UTF-8', () => {
+    let owner: RegisteredUser;
+    beforeAll(async () => {
+      owner = await registerUser(t);
+    });
+    afterAll(() => {
+      closeFuzzAgent();
+    });
+
+    const INVALID = Buffer.from([0xc3, 0x28]);
+    const leadCount = async (): Promise<number> =>
+      Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM leads WHERE owner_id = $1', [owner.id])).rows[0].n);
+    const userCount = async (username: string): Promise<number> =>
+      Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM users WHERE username = $1', [username])).rows[0].n);
+    /** Raw bytes: supertest would serialize a Buffer sent as JSON. */
+    const post = (path: string, type: string, body: Buffer, authorization?: string) =>
+      send(t.baseUrl, { method: 'POST', path, headers: { 'content-type': type, ...(authorization ? { authorization } : {}) }, body });
+    const multipart = (fields: Array<[string, Buffer]>): { type: string; body: Buffer } => ({
+      type: 'multipart/form-data; boundary=utf8test',
+      body: Buffer.concat([
+        ...fields.flatMap(([name, value]) => [Buffer.from(`--utf8test\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`), value, Buffer.from('\r\n')]),
+        Buffer.from('--utf8test--\r\n'),
+      ]),
+    });
+
+    it('answers 400 for 0xC3 0x28 inside a JSON string, to lead creation and register, and stores nothing', async () => {
+      const before = await leadCount();
+      const lead = Buffer.concat([Buffer.from('{"name":"Lead '), INVALID, Buffer.from('","email":"bad-utf8@example.com","message":"Hello."}')]);
+      for (const type of ['application/json', 'application/json; charset=utf-8', 'application/vnd.api+json']) {
+        const response = await post('/api/leads', type, lead, `Token ${owner.token}`);
+        expect({ type, status: response.status, body: response.json }).toEqual({ type, status: 400, body: expect.objectContaining({ status: 400, detail: JSON_NOT_UTF8 }) });
+      }
+      expect(await leadCount()).toBe(before);
+
+      const username = uniqueName();
+      const register = Buffer.concat([Buffer.from(`{"username":"${username}","email":"${username}@example.com","password":"${STRONG_PASSWORD}","x":"`), INVALID, Buffer.from('"}')]);
+      const response = await post('/api/auth/register', 'application/json', register);
+      expect({ status: response.status, detail: (response.json as { detail?: string }).detail }).toEqual({ status: 400, detail: JSON_NOT_UTF8 });
+      expect(await userCount(username)).toBe(0);
+    });
+
+    it('answers 400 for them in a urlencoded or multipart field, percent-encoded or raw, and stores nothing', async () => {
+      const before = await leadCount();
+      const fields = (name: Buffer): Array<[string, Buffer]> => [['name', name], ['email', Buffer.from(`bad-${uniqueName()}@example.com`)], ['message', Buffer.from('Hello.')]];
+      const urlencoded = (pairs: Array<[string, Buffer]>) => Buffer.concat(pairs.flatMap(([key, value], index) => [Buffer.from(`${index ? '&' : ''}${key}=`), value]));
+      const bodies = [
+        { type: 'application/x-www-form-urlencoded', body: urlencoded(fields(Buffer.from('Lead%C3%28'))) },
+        { type: 'application/x-www-form-urlencoded', body: urlencoded(fields(Buffer.concat([Buffer.from('Lead'), INVALID]))) },
+        multipart(fields(Buffer.concat([Buffer.from('Lead'), INVALID]))),
+      ];
+      for (const { type, body } of bodies) {
+        const response = await post('/api/leads', type, body, `Token ${owner.token}`);
+        expect({ type, status: response.status, detail: (response.json as { detail?: string }).detail }).toEqual({ type, status: 400, detail: FORM_NOT_UTF8 });
+      }
+      expect(await leadCount()).toBe(before);
+    });
+
+    it('stores UTF-8 text exactly as sent, in every body type', async () => {
+      const name = 'Léa 😀 Ünïcödé';
+      const email = () => `utf8-${uniqueName()}@example.com`;
+      const sent = [
+        { type: 'application/json', body: Buffer.from(JSON.stringify({ name, email: email(), message: name })) },
+        { type: 'application/x-www-form-urlencoded', body: Buffer.from(`name=${encodeURIComponent(name)}&email=${email()}&message=${name}`) },
+        multipart([['name', Buffer.from(name)], ['email', Buffer.from(email())], ['message', Buffer.from(name)]]),
+      ];
+      for (const { type, body } of sent) {
+        const response = await post('/api/leads', type, body, `Token ${owner.token}`);
+        expect({ type, status: response.status }).toEqual({ type, status: 201 });
+        expect(await leadRow(t, (response.json as { id: number }).id)).toMatchObject({ name, message: name });
+      }
+    });
+  });
+
+  describe('thousands of unknown fields', () => {
+    const COUNT = 9000;
+    /** 9,000 unknown keys (about 80 kB), then the known fields given. */
+    const unknownBody = (known: Record<string, string> = {}): string => {
+      const unknown = Array.from({ length: COUNT }, (_, index) => `"u${index}":1`);
+      return `{${[...unknown, ...Object.entries(known).map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`)].join(',')}}`;
+    };
+    const listed = Object.fromEntries(Array.from({ length: MAX_UNKNOWN_FIELDS_LISTED }, (_, index) => [`u${index}`, [UNKNOWN_FIELD_MESSAGE]]));
+
+    it(`answers a small 400 naming the first ${MAX_UNKNOWN_FIELDS_LISTED} and counting the rest, on every validated route`, async () => {
+      const user = await registerUser(t);
+      const lead = await createLead(t, user);
+      const body = unknownBody();
+      expect(body.length).toBeGreaterThan(70_000);
+      const requests = [
+        t.http().post('/api/auth/register'),
+        t.http().post('/api/auth/login'),
+        t.http().post('/api/leads').set(...tokenHeader(user.token)),
+        t.http().put(`/api/leads/${lead.id}`).set(...tokenHeader(user.token)),
+        t.http().patch(`/api/leads/${lead.id}`).set(...tokenHeader(user.token)),
+      ];
+      for (const request of requests) {
+        const response = await request.set('Content-Type', 'application/json').send(body);
+        expectProblem(response, 400, 'Invalid input.');
+        expect(Buffer.byteLength(response.text)).toBeLessThan(2048);
+        expect(response.body.errors).toMatchObject({ ...listed, non_field_errors: [`${COUNT - MAX_UNKNOWN_FIELDS_LISTED} more unknown fields were not listed.`] });
+        const unknownNamed = Object.keys(response.body.errors as object).filter((key) => /^u\d+$/.test(key));
+        expect(unknownNamed).toEqual(Object.keys(listed));
+      }
+      expect(await leadRow(t, lead.id)).toMatchObject({ name: lead.name, email: lead.email });
+    });
+
+    it('still reports the errors of the known fields beside them', async () => {
+      const response = await t.http().post('/api/auth/register').set('Content-Type', 'application/json').send(unknownBody({ username: '', email: 'not-an-email' }));
+      expect(response.body.errors).toEqual({
+        ...listed,
+        username: ['This field may not be blank.'],
+        email: ['Enter a valid email address.'],
+        password: ['This field is required.'],
+        non_field_errors: [`${COUNT - MAX_UNKNOWN_FIELDS_LISTED} more unknown fields were not listed.`],
+      });
+    });
   });
 });
 
