@@ -1,15 +1,20 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { digestToken, generateToken } from '../src/auth/token-crypto';
+import { PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from '../src/common/http/problem-details';
 import { registerUser, RegisteredUser, STRONG_PASSWORD } from './support/accounts';
 import { closeFuzzAgent, FuzzResponse, percentEncode, send } from './support/fuzz-http';
+import { brokenBasics, prototypeChanges, PrototypeSnapshot, snapshotPrototypes } from './support/prototypes';
 import { createTestApp, TestApp } from './support/test-app';
 
 /**
  * Thousands of generated requests against every route, as nobody, as one
  * user and as another. After each: no 5xx, every error is problem details,
  * nothing of another user's comes back. At the end the database holds exactly
- * what the accepted (2xx) requests wrote, tracked in a model as they happen.
+ * what the accepted (2xx) requests wrote, tracked in a model as they happen,
+ * `__proto__`, `constructor` and `prototype` sent as keys in every body type were
+ * all refused, the prototypes the app shares with this process are as they were,
+ * and a known request still gets its known answer.
  */
 
 jest.setTimeout(180_000);
@@ -81,6 +86,7 @@ const boundaryString = fc.constantFrom(
   'USER@EXAMPLE.COM',
   '__proto__',
   'constructor',
+  'prototype',
 );
 
 const scalar = fc.oneof(
@@ -306,6 +312,49 @@ function encodeBody(body: unknown, how: Encoding, duplicate: boolean): { type?: 
   }
 }
 
+const decodable = (path: string): boolean => {
+  try {
+    decodeURI(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The body encodings that carry keys; `nested` puts the key inside a field's value, which only JSON can. */
+const PROTOTYPE_KEY_ENCODINGS: Array<{ encoding: Encoding; nested: boolean }> = [
+  { encoding: 'json', nested: false },
+  { encoding: 'json', nested: true },
+  { encoding: 'merge-json', nested: false },
+  { encoding: 'merge-json', nested: true },
+  { encoding: 'form', nested: false },
+  { encoding: 'multipart', nested: false },
+];
+
+/** What each key would do if it were copied: replace a prototype, or reach Object.prototype as `constructor.prototype`. */
+const pollutingValue = fc.oneof(
+  { weight: 2, arbitrary: anyValue },
+  { weight: 1, arbitrary: fc.constant({ polluted: 'yes', isAdmin: true, 0: 'zero' }) },
+  { weight: 1, arbitrary: fc.constant({ prototype: { polluted: 'yes' } }) },
+);
+const wrapping = fc.constantFrom<(inner: object) => unknown>((inner) => inner, (inner) => [inner], (inner) => ({ a: [1, inner] }));
+
+/**
+ * The generated body with `key` added as an own key (Object.fromEntries defines it, as
+ * JSON.parse would, where an object literal would set the prototype instead): at the top
+ * level, at `position` among the fields, or inside the value of one of them.
+ */
+function withPrototypeKey(body: unknown, key: string, value: unknown, nested: boolean, position: number, wrap: (inner: object) => unknown): Record<string, unknown> {
+  const fields = body && typeof body === 'object' && !Array.isArray(body) ? Object.entries(body).filter(([, item]) => item !== undefined) : [];
+  const own = Object.fromEntries([[key, value]]) as object;
+  if (nested && fields.length > 0) {
+    const index = position % fields.length;
+    return Object.fromEntries(fields.map(([name, item], at) => [name, at === index ? wrap(own) : item]));
+  }
+  const at = position % (fields.length + 1);
+  return Object.fromEntries([...fields.slice(0, at), [key, nested ? wrap(own) : value], ...fields.slice(at)]);
+}
+
 describe('fuzzing every route', () => {
   let t: TestApp;
   let a: Actor;
@@ -317,6 +366,11 @@ describe('fuzzing every route', () => {
   const passwords = new Map<number, string>();
   const usernames = new Set<string>();
   let requests = 0;
+  /** The prototypes before the app was built, and the answer to a known request before any fuzzing. */
+  let prototypesBefore: PrototypeSnapshot;
+  let knownAnswer: { status: number; json: unknown };
+  const knownRequest = (): Promise<FuzzResponse> =>
+    send(t.baseUrl, { method: 'POST', path: '/api/auth/register', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"username":{"a":1}}') });
   /** Per route: how many generated requests were accepted and refused, so a fuzz that only ever hits 400 shows. */
   const outcomes = new Map<string, { accepted: number; refused: number }>();
 
@@ -354,6 +408,7 @@ describe('fuzzing every route', () => {
   };
 
   beforeAll(async () => {
+    prototypesBefore = snapshotPrototypes();
     t = await createTestApp();
     const makeActor = async (prefix: string): Promise<Actor> => {
       const user = await registerUser(t, `${prefix}${hex()}`);
@@ -374,6 +429,9 @@ describe('fuzzing every route', () => {
       await seedLead(a, `secret-a-${hex()}`);
       await seedLead(b, `secret-b-${hex()}`);
     }
+    const known = await knownRequest();
+    knownAnswer = { status: known.status, json: known.json };
+    expect(knownAnswer.status).toBe(400);
   });
 
   afterAll(async () => {
@@ -558,6 +616,62 @@ describe('fuzzing every route', () => {
     );
   });
 
+  it('refuses __proto__, constructor and prototype as keys in every body type, on every route that takes a body', async () => {
+    const bodyRoutes = ROUTES.filter((route) => ['POST', 'PUT', 'PATCH'].includes(route.method));
+    const otherParseProblems = new Set([
+      'JSON parse error - the body contains an unpaired surrogate.',
+      'JSON parse error - nesting deeper than 32 levels.',
+    ]);
+    // Every combination is sent even when one fails, so that the prototype check below sees what all of them did.
+    const failures: string[] = [];
+    for (const key of PROTOTYPE_KEYS) {
+      for (const { encoding: how, nested } of PROTOTYPE_KEY_ENCODINGS) {
+        const sent = fc.assert(
+          fc.asyncProperty(
+            // The route by its index: a counterexample then prints the request, not the route's arbitraries.
+            fc.nat({ max: bodyRoutes.length - 1 }).chain((index) =>
+              fc.record({ route: fc.constant(index), path: bodyRoutes[index].path, body: bodyRoutes[index].body, identity: fc.constantFrom<Identity>('anon', 'a', 'b', 'bad') }),
+            ),
+            pollutingValue,
+            fc.nat(),
+            wrapping,
+            fc.boolean(),
+            malformedAuthorization,
+            async ({ route: routeIndex, path: rawPath, body, identity }, value, position, wrap, duplicate, badAuthorization) => {
+              const route = bodyRoutes[routeIndex];
+              const caller = identity === 'a' ? a : identity === 'b' ? b : null;
+              if (caller) await ensureMainToken(caller);
+              // Placeholders stay as they are: nothing here may be accepted, so none needs to be right.
+              const path = rawPath.replace(/__[A-Z_]+__/g, '1');
+              const encoded = encodeBody(withPrototypeKey(body, key, value, nested, position, wrap), how, duplicate);
+              const headers: Record<string, string> = { 'content-type': encoded.type! };
+              if (caller) headers.authorization = `Token ${caller.token}`;
+              else if (identity === 'bad') headers.authorization = badAuthorization;
+              requests += 1;
+              const response = await send(t.baseUrl, { method: route.method, path, headers, body: encoded.bytes });
+              checkAnswer(route.method, path, identity, response);
+              const where = `${route.method} ${path} (${how}${nested ? ', nested' : ''}, "${key}") -> ${response.status} ${response.text.slice(0, 300)}`;
+              const detail = (response.json as { detail?: unknown } | undefined)?.detail;
+              // The body parser answers before any guard: the same 400 for every caller, on every path.
+              if (response.status !== 400) throw new Error(`not refused as a bad body: ${where}`);
+              // A path that is not valid percent-encoding (`/api/leads/%zz`) is refused before any body is read.
+              const otherProblem =
+                ((how === 'json' || how === 'merge-json') && otherParseProblems.has(detail as string)) || (detail === 'Malformed request.' && !decodable(path));
+              if (detail !== PROTOTYPE_KEY_DETAIL && !otherProblem) throw new Error(`not the prototype-key sentence: ${where}`);
+            },
+          ),
+          { numRuns: 8, endOnFailure: true },
+        );
+        await sent.catch((error: Error) => {
+          // fast-check keeps the property's own error as the cause; its message names the request and the answer.
+          const cause = error.cause instanceof Error ? error.cause.message : error.message;
+          failures.push(`"${key}" in ${how}${nested ? ', nested' : ''}: ${cause.slice(0, 400)}`);
+        });
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('leaves the database holding exactly what the accepted requests wrote', async () => {
     expect(requests).toBeGreaterThan(2500);
     // Every route accepted some of what it was sent, and each that reads input also refused some.
@@ -575,5 +689,21 @@ describe('fuzzing every route', () => {
     const storedTokens = await t.db.query<{ id: number; user_id: number }>('SELECT id, user_id FROM auth_tokens ORDER BY id');
     const expected = [...tokens.entries()].flatMap(([userId, ids]) => [...ids].map((id) => ({ id, user_id: userId }))).sort((x, y) => x.id - y.id);
     expect(storedTokens.rows).toEqual(expected);
+  });
+
+  it('leaves Object.prototype and Array.prototype as they were, and a known request gets its known answer', async () => {
+    // The app runs in this process: what a request did to the prototypes it shares shows here.
+    expect(prototypeChanges(prototypesBefore)).toEqual([]);
+    expect(brokenBasics()).toEqual([]);
+    const known = await knownRequest();
+    expect({ status: known.status, json: known.json }).toEqual(knownAnswer);
+    const login = await send(t.baseUrl, {
+      method: 'POST',
+      path: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ username: loginUser.username, password: loginUser.password })),
+    });
+    expect(login.status).toBe(200);
+    expect((login.json as { user?: { username?: string } }).user?.username).toBe(loginUser.username);
   });
 });
