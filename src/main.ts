@@ -5,10 +5,49 @@ import cluster from 'node:cluster';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/logging/json-logger';
+import { redactText } from './common/logging/redact';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { resolveDatabase } from './database/resolve-database';
+import { ResolvedDatabase, resolveDatabase } from './database/resolve-database';
 import { runClusterPrimary } from './server/cluster-primary';
 import { installGracefulShutdown } from './server/graceful-shutdown';
+import { describeStartupFailure } from './server/startup-failure';
+
+/**
+ * While the server starts, error lines are held back: if it fails, the one
+ * line on stderr says why and they go out at debug level only (the same
+ * failure, as stacks); once it listens, they go out as the errors they were.
+ */
+class StartupLogger extends JsonLogger {
+  private held: Array<[unknown, unknown[]]> | null = [];
+
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (this.held) this.held.push([message, rest]);
+    else super.error(message, ...rest);
+  }
+
+  /** The server is up: what was held back was not fatal, so it is reported. */
+  started(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const [message, rest] of held) super.error(message, ...rest);
+  }
+
+  /** The server did not start: what was held back is the detail of the failure. */
+  failed(error: unknown): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const [message, rest] of held) this.debug(message, ...rest);
+    this.debug(error instanceof Error ? error : String(error), 'Main');
+  }
+}
+
+/** One line on stderr, exit 1: what a newcomer sees when the server cannot start. */
+function failStartup(error: unknown, config: AppConfig, logger: StartupLogger): never {
+  logger.failed(error);
+  const line = redactText(describeStartupFailure(error, config));
+  process.stderr.write(`Leads API could not start: ${line}\n`);
+  process.exit(1);
+}
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -21,29 +60,45 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const logger = new JsonLogger(config.logLevel);
+  const logger = new StartupLogger(config.logLevel);
   // A stray rejection in background work must not take every request down with it.
   process.on('unhandledRejection', (reason) => logger.error(reason instanceof Error ? reason : String(reason), 'Process'));
 
   if (config.clusterWorkers > 0 && cluster.isPrimary) {
-    await runClusterPrimary(config, logger);
+    try {
+      await runClusterPrimary(config, logger);
+    } catch (error) {
+      failStartup(error, config, logger);
+    }
+    logger.started();
     return;
   }
 
-  const database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
+  let database: ResolvedDatabase;
+  try {
+    database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
+  } catch (error) {
+    failStartup(error, config, logger);
+  }
 
   let app: INestApplication | undefined;
-  installGracefulShutdown({ app: () => app, release: () => database.release(), timeoutMs: config.shutdownTimeoutMs, logger });
+  installGracefulShutdown({
+    app: () => app,
+    release: () => database.release(),
+    lameDuckMs: config.shutdownLameDuckMs,
+    timeoutMs: config.shutdownTimeoutMs,
+    logger,
+  });
 
   try {
     app = await createApp(config, database.url, logger);
     await app.listen(config.port, config.host);
   } catch (error) {
-    logger.error(error instanceof Error ? error : String(error), 'Main');
     await app?.close().catch(() => undefined);
-    await database.release();
-    process.exit(1);
+    await database.release().catch(() => undefined);
+    failStartup(error, config, logger);
   }
+  logger.started();
   logger.log(`Leads API listening on http://${config.host}:${config.port} using ${database.description}`, 'Main');
 }
 

@@ -185,6 +185,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ AUTH_TOKEN_PREFIX: raw })).toEqual(['AUTH_TOKEN_PREFIX must be at most 10 characters of A-Z, a-z, 0-9 and _']);
   });
 
+  it('reads SHUTDOWN_LAME_DUCK: 0 by default, 0 allowed, a duration, refused when not one', () => {
+    expect(loadConfig({}).shutdownLameDuckMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_LAME_DUCK: '0' }).shutdownLameDuckMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_LAME_DUCK: '5s' }).shutdownLameDuckMs).toBe(5 * SECOND);
+    expect(loadConfig({ SHUTDOWN_LAME_DUCK: '1500ms' }).shutdownLameDuckMs).toBe(1500);
+    for (const raw of ['none', 'soon', '-5s', '30d']) {
+      expect(problemsOf({ SHUTDOWN_LAME_DUCK: raw })).toEqual([`SHUTDOWN_LAME_DUCK must be 0 or a duration such as 5s, at most 24d (got "${raw}")`]);
+    }
+  });
+
   it('reads PUBLIC_URL as an origin with an optional path prefix, without a trailing slash; unset by default', () => {
     expect(loadConfig({}).publicUrl).toBeNull();
     expect(loadConfig({ PUBLIC_URL: 'https://api.example.com' }).publicUrl).toBe('https://api.example.com');

@@ -56,6 +56,8 @@ export interface AppConfig {
   /** False in cluster workers: the primary has already migrated. */
   databaseMigrate: boolean;
   shutdownTimeoutMs: number;
+  /** On SIGTERM/SIGINT, how long to keep serving (readiness 503, `Connection: close`) before the listener closes; 0 = close at once. */
+  shutdownLameDuckMs: number;
   /** 0 = no cluster (one process). */
   clusterWorkers: number;
   /** Signs CSRF tokens; null = generated once and kept in `${dataDir}/secret-key`. */
@@ -204,6 +206,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const positive = (name: string, fallback: string): number => duration(name, fallback, false) ?? (parseDuration(fallback) as number);
+  const zeroOrMore = (name: string, fallback: string): number => {
+    const raw = read(name) ?? fallback;
+    const value = parseDuration(raw);
+    if (typeof value === 'number' && value <= MAX_TIMER_DELAY.ms) return value;
+    problems.push(`${name} must be 0 or a duration such as 5s, at most ${MAX_TIMER_DELAY.label} (got "${raw}")`);
+    return parseDuration(fallback) as number;
+  };
 
   const config: AppConfig = {
     host: read('HOST') ?? '127.0.0.1',
@@ -247,6 +256,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseStatementTimeoutMs: positive('DATABASE_STATEMENT_TIMEOUT', '15s'),
     databaseMigrate: bool('DATABASE_MIGRATE', true),
     shutdownTimeoutMs: positive('SHUTDOWN_TIMEOUT', '10s'),
+    shutdownLameDuckMs: zeroOrMore('SHUTDOWN_LAME_DUCK', '0s'),
     clusterWorkers,
     secretKey,
     cookieSecure: bool('COOKIE_SECURE', false),

@@ -40,6 +40,7 @@ export async function resolveDatabase(config: AppConfig, options: ResolveDatabas
     const url = await attachToRunningEmbeddedPostgres(embeddedOptions);
     if (url !== null) return { url, description: describe(url), release: async () => undefined };
   }
-  const embedded = await startEmbeddedPostgres({ ...embeddedOptions, persistent: true, onLog: options.onLog });
+  // Its own process group: a Ctrl-C of `npm start` reaches the server, which drains and then stops it.
+  const embedded = await startEmbeddedPostgres({ ...embeddedOptions, persistent: true, ownProcessGroup: true, onLog: options.onLog });
   return { url: embedded.url, description: describe(embedded.url), release: () => embedded.stop() };
 }

@@ -1,9 +1,11 @@
 import { Controller, Get, HttpStatus } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiException } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
+import { isDraining } from '../server/graceful-shutdown';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -11,7 +13,10 @@ const READINESS_TIMEOUT_MS = 2_000;
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process is up' })
@@ -21,10 +26,14 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOperation({ summary: 'Readiness: the database answers and the server is not shutting down' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
-  @ApiProblems([503, 'The database does not answer'])
+  @ApiProblems([503, 'The database does not answer, or the server is shutting down'])
   async ready(): Promise<{ status: string; database: string }> {
+    // From the stop signal on, a load balancer should send new work elsewhere (SHUTDOWN_LAME_DUCK).
+    if (isDraining(this.adapterHost.httpAdapter?.getHttpServer())) {
+      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, 'The server is shutting down.');
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

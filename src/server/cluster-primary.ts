@@ -4,6 +4,7 @@ import type { JsonLogger } from '../common/logging/json-logger';
 import type { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { resolveDatabase } from '../database/resolve-database';
+import { REPEATED_SIGNAL_MS, SHUTDOWN_SIGNALS } from './graceful-shutdown';
 
 const RESTART_BUDGET = 5;
 const RESTART_WINDOW_MS = 60_000;
@@ -26,35 +27,51 @@ async function migrate(url: string, config: AppConfig): Promise<string[]> {
  * The cluster primary serves no requests: it starts the embedded PostgreSQL
  * if needed, migrates once (workers racing to migrate would collide), forks
  * one worker per requested core on the shared port, replaces a worker that
- * crashes, and on SIGTERM/SIGINT lets every worker drain before it stops the
- * database and exits 0.
+ * crashes, and on SIGTERM/SIGINT lets every worker drain (each keeps its
+ * SHUTDOWN_LAME_DUCK, then SHUTDOWN_TIMEOUT) before it stops the database and
+ * exits 0. A second signal, later than REPEATED_SIGNAL_MS, is passed on to
+ * the workers as a second one, which makes them stop at once. A failure
+ * before any worker is forked (the database, the migrations) is thrown.
  */
 export async function runClusterPrimary(config: AppConfig, logger: JsonLogger): Promise<void> {
   const database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
   let stopping = false;
   let exitCode = 0;
+  let firstSignalAt = 0;
+  let forced = false;
 
+  const liveWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
   const stop = async (reason: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${reason}, stopping ${Object.keys(cluster.workers ?? {}).length} worker(s)`, 'Cluster');
-    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
-    await Promise.all(workers.map((worker) => stopWorker(worker, config.shutdownTimeoutMs + EXIT_GRACE_MS)));
+    const workers = liveWorkers();
+    logger.log(`${reason}, stopping ${workers.length} worker(s)`, 'Cluster');
+    const deadlineMs = config.shutdownLameDuckMs + config.shutdownTimeoutMs + EXIT_GRACE_MS;
+    await Promise.all(workers.map((worker) => stopWorker(worker, deadlineMs)));
     await database.release().catch((error: unknown) => logger.error(error instanceof Error ? error : String(error), 'Cluster'));
     logger.log('all workers stopped', 'Cluster');
     process.exit(exitCode);
   };
-  process.on('SIGTERM', () => void stop('received SIGTERM'));
-  process.on('SIGINT', () => void stop('received SIGINT'));
+  const onSignal = (signal: string): void => {
+    if (!stopping) {
+      firstSignalAt = Date.now();
+      void stop(`received ${signal}`);
+    } else if (!forced && firstSignalAt > 0 && Date.now() - firstSignalAt > REPEATED_SIGNAL_MS) {
+      forced = true;
+      exitCode = 1;
+      logger.warn(`received ${signal} again: the workers stop now`, 'Cluster');
+      for (const worker of liveWorkers()) worker.process.kill('SIGTERM');
+    }
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
 
   try {
     const applied = await migrate(database.url, config);
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`, 'Cluster');
   } catch (error) {
-    logger.error(error instanceof Error ? error : String(error), 'Cluster');
-    exitCode = 1;
-    await stop('migrations failed');
-    return;
+    for (const signal of SHUTDOWN_SIGNALS) process.removeListener(signal, onSignal);
+    await database.release().catch(() => undefined);
+    throw error;
   }
 
   const env = { DATABASE_URL: database.url, DATABASE_MIGRATE: 'false' };
