@@ -2,6 +2,7 @@
 import './server/memory-tuning';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { JsonLogger } from './common/logging/json-logger';
@@ -9,7 +10,7 @@ import { redactText } from './common/logging/redact';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ResolvedDatabase, resolveDatabase } from './database/resolve-database';
 import { runClusterPrimary } from './server/cluster-primary';
-import { installGracefulShutdown } from './server/graceful-shutdown';
+import { installGracefulShutdown, trackResponses } from './server/graceful-shutdown';
 import { describeStartupFailure } from './server/startup-failure';
 
 /**
@@ -92,6 +93,7 @@ async function bootstrap(): Promise<void> {
 
   try {
     app = await createApp(config, database.url, logger);
+    trackResponses(app.getHttpServer() as Server);
     await app.listen(config.port, config.host);
   } catch (error) {
     await app?.close().catch(() => undefined);

@@ -24,10 +24,32 @@ const FORCED_RELEASE_MS = 5_000;
 export const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const draining = new WeakSet<object>();
+/** Responses not finished yet, per server (see trackResponses). */
+const inFlight = new WeakMap<object, Set<ServerResponse>>();
 
 /** True once `server` has been told to shut down: readiness answers 503 from then on. */
 export function isDraining(server: unknown): boolean {
   return typeof server === 'object' && server !== null && draining.has(server);
+}
+
+/**
+ * Keeps track of the responses in progress, so that a drain can tell those
+ * that started before the signal to close their connection too. Call once,
+ * before the server listens.
+ */
+export function trackResponses(server: Server): void {
+  if (inFlight.has(server)) return;
+  const responses = new Set<ServerResponse>();
+  inFlight.set(server, responses);
+  // First, before Fastify's handler can write any header.
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (draining.has(server)) {
+      response.shouldKeepAlive = false;
+      return;
+    }
+    responses.add(response);
+    response.once('close', () => responses.delete(response));
+  });
 }
 
 /**
@@ -38,10 +60,10 @@ export function isDraining(server: unknown): boolean {
 export function startDraining(server: Server): void {
   if (draining.has(server)) return;
   draining.add(server);
-  // First, before Fastify's handler can write any header.
-  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
-    response.shouldKeepAlive = false;
-  });
+  trackResponses(server);
+  for (const response of inFlight.get(server) ?? []) {
+    if (!response.headersSent) response.shouldKeepAlive = false;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { StartupError } from '../../src/server/startup-failure';
 import { freePort } from './free-port';
 import { ADMIN_URL_ENV, createMigratedTemplate, databaseUrl, TEMPLATE_ENV } from './test-database';
 
@@ -17,7 +18,14 @@ export default async function globalSetup(): Promise<void> {
     adminUrl = external;
   } else {
     const directory = join(mkdtempSync(join(tmpdir(), 'leads-api-test-')), 'postgres');
-    const server = await startEmbeddedPostgres({ directory, port: await freePort(), database: 'postgres', persistent: false });
+    const server = await startEmbeddedPostgres({ directory, port: await freePort(), database: 'postgres', persistent: false }).catch((error: unknown) => {
+      // Something the user can fix (a folder the postgres user cannot enter, say): that one line, not a stack per test file.
+      if (error instanceof StartupError) {
+        process.stderr.write(`\nThe e2e tests cannot start their embedded PostgreSQL: ${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    });
     (globalThis as { __embeddedPostgres?: unknown }).__embeddedPostgres = server;
     adminUrl = server.adminUrl;
   }
