@@ -1,15 +1,9 @@
 // Unit specs live beside the code (src/**/*.spec.ts); e2e specs talk HTTP to the
 // real app over a real PostgreSQL (test/**/*.e2e-spec.ts).
-// @fastify/static and @fastify/cookie bundle ESM-only packages (content-disposition 2, cookie 2);
-// @fastify/cookie loads its copy with a dynamic import(), which Jest's CommonJS runtime cannot run.
-// A nested package is listed twice: by its full path, and by name for the match after its own node_modules/.
-const esmPackages = [
-  '@nestjs',
-  '@fastify/static/node_modules/content-disposition',
-  'content-disposition',
-  '@fastify/cookie',
-  'cookie',
-];
+// NestJS 12 ships ES modules, which Jest's CommonJS runtime cannot load: they go through the
+// esm-to-cjs transformer. (@fastify/cookie 11.1.0 and @fastify/static 10.1.3 are pinned to the
+// releases whose cookie 1 and content-disposition 2 are CommonJS and support Node 20, so they need none.)
+const esmPackages = ['@nestjs'];
 
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
