@@ -51,7 +51,7 @@ export function drfBody(error: Pick<ApiError, 'detail' | 'errors'>): FieldErrors
 export function prefersProblemJson(accept: string | string[] | undefined): boolean {
   if (accept === undefined) return false;
   const header = Array.isArray(accept) ? accept.join(',') : accept;
-  if (!header.includes('problem')) return false;
+  if (!/problem/i.test(header)) return false;
   const best = { problem: { q: 0, specificity: -1 }, json: { q: 0, specificity: -1 } };
   // A header is at most a few ranges; one past a sane count is not worth reading further.
   for (const range of header.split(',', 32)) {
