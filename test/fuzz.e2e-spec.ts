@@ -9,7 +9,7 @@ import { createTestApp, TestApp } from './support/test-app';
 
 /**
  * Thousands of generated requests against every route, as nobody, as one
- * user and as another. After each: no 5xx, every error is problem details,
+ * user and as another. After each: no 5xx, every error in the form its Accept negotiated (DRF body or problem details),
  * nothing of another user's comes back. At the end the database holds exactly
  * what the accepted (2xx) requests wrote, tracked in a model as they happen,
  * `__proto__`, `constructor` and `prototype` sent as keys in every body type were
@@ -534,7 +534,7 @@ describe('fuzzing every route', () => {
   let pendingPassword: string | undefined;
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.name}`, route] as const))(
-    '%s: no 5xx, problem details, no foreign data',
+    '%s: no 5xx, the negotiated error form, no foreign data',
     async (_name, route) => {
       await fc.assert(
         fc.asyncProperty(requestArb(route), async (generated) => {
@@ -600,7 +600,7 @@ describe('fuzzing every route', () => {
     },
   );
 
-  it('odd paths and methods: no 5xx, problem details', async () => {
+  it('odd paths and methods: no 5xx, DRF error bodies', async () => {
     const segment = fc.oneof(
       fc.constantFrom('api', 'auth', 'leads', 'tokens', 'health', 'docs', '..', '.', '', '%2e%2e', '%2F', '%00', '%', '%zz', 'API', 'Leads', '1', '-1', '😀', '%F0%9F%98%80', ';', 'user;x=1', '*'),
       fc.string({ unit: 'grapheme', maxLength: 12 }).map(percentEncode),
