@@ -45,7 +45,7 @@ const HEADER = /^(?:token|bearer)[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 function send(response, status, body) {
   const json = JSON.stringify(body);
   response.writeHead(status, {
-    'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8',
+    'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(json),
     'Cache-Control': 'no-store',
   });
@@ -53,7 +53,7 @@ function send(response, status, body) {
 }
 
 const unauthorized = (response) =>
-  send(response, 401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Invalid token.' });
+  send(response, 401, { detail: 'Invalid token.' });
 
 async function authenticate(request) {
   const match = HEADER.exec(request.headers.authorization ?? '');

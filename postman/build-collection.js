@@ -21,14 +21,27 @@ const req = (name, method, path, opts = {}) => ({
   },
 });
 
+// DRF's error bodies: {"detail": "..."} alone, or a validation failure's field errors at the top level.
 const problem = (status, detail) => [
+  `pm.test('status is ${status}', () => pm.response.to.have.status(${status}));`,
+  `pm.test('answer is DRF\\'s {"detail"}', () => {`,
+  `  pm.expect(pm.response.headers.get('Content-Type')).to.include('application/json');`,
+  `  pm.expect(pm.response.json()).to.eql({ detail: ${JSON.stringify(detail)} });`,
+  `});`,
+];
+const fieldErrors = (errors) => [
+  `pm.test('status is 400', () => pm.response.to.have.status(400));`,
+  `pm.test('answer is DRF\\'s field errors', () => {`,
+  `  pm.expect(pm.response.headers.get('Content-Type')).to.include('application/json');`,
+  `  pm.expect(pm.response.json()).to.eql(${JSON.stringify(errors)});`,
+  `});`,
+];
+// The same error as RFC 9457 problem details, for a request with Accept: application/problem+json.
+const problemDetails = (status, title, detail) => [
   `pm.test('status is ${status}', () => pm.response.to.have.status(${status}));`,
   `pm.test('answer is problem details', () => {`,
   `  pm.expect(pm.response.headers.get('Content-Type')).to.include('application/problem+json');`,
-  `  const body = pm.response.json();`,
-  `  pm.expect(body).to.include({ type: 'about:blank', status: ${status} });`,
-  `  pm.expect(body.title).to.be.a('string');`,
-  ...(detail ? [`  pm.expect(body.detail).to.eql(${JSON.stringify(detail)});`] : [`  pm.expect(body.detail).to.be.a('string');`]),
+  `  pm.expect(JSON.parse(pm.response.text())).to.eql({ type: 'about:blank', title: ${JSON.stringify(title)}, status: ${status}, detail: ${JSON.stringify(detail)} });`,
   `});`,
 ];
 const userShape = [
@@ -68,12 +81,13 @@ const collection = {
   info: {
     name: 'Leads API',
     description:
-      'Drives the Leads API end to end: refusals without a token, register, login (JSON, form-data, Basic), the user route and leads CRUD with `Authorization: Token {{token}}` (and once with Bearer auth), token list / revoke / logout, and the Django browser login with a CSRF token.\n\nImport together with `local.postman_environment.json` and press Run.',
+      'Drives the Leads API end to end: refusals without a token (DRF bodies, and problem details on request), register, login (JSON, form-data, Basic) and their failures, the user route and leads CRUD with `Authorization: Token {{token}}` (and once with Bearer auth), token list / revoke / logout, the password change, and the Django browser login with a CSRF token.\n\nImport together with `local.postman_environment.json` and press Run.',
     schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
   },
   variable: [
     { key: 'username', value: '' },
     { key: 'password', value: 'violet-Harbor-42-lantern' },
+    { key: 'newPassword', value: 'amber-Quarry-73-whistle' },
     { key: 'token', value: '' },
     { key: 'formToken', value: '' },
     { key: 'basicToken', value: '' },
@@ -98,6 +112,10 @@ const collection = {
         req('Current user without a token', 'GET', '/api/auth/user', {
           tests: [...problem(401, 'Authentication credentials were not provided.'), `pm.test('challenge names the Token scheme', () => pm.expect(pm.response.headers.get('WWW-Authenticate')).to.eql('Token'));`],
         }),
+        req('Current user without a token, asking for problem details', 'GET', '/api/auth/user', {
+          header: [{ key: 'Accept', value: 'application/problem+json' }],
+          tests: [...problemDetails(401, 'Unauthorized', 'Authentication credentials were not provided.'), `pm.test('challenge names the Token scheme', () => pm.expect(pm.response.headers.get('WWW-Authenticate')).to.eql('Token'));`],
+        }),
       ],
     },
     {
@@ -108,13 +126,25 @@ const collection = {
             `// A unique user per run, so the collection can be run again and again.`,
             `pm.collectionVariables.set('username', 'postman_' + pm.variables.replaceIn('{{$timestamp}}') + '_' + pm.variables.replaceIn('{{$randomInt}}'));`,
             `pm.collectionVariables.set('seenTokens', '[]');`,
+            `pm.collectionVariables.set('password', 'violet-Harbor-42-lantern');`,
           ],
           body: json({ username: '{{username}}', email: '{{username}}@example.com', password: '{{password}}' }),
-          tests: tokenResponse(201, 'token', [`pm.collectionVariables.set('userId', String(pm.response.json().user.id));`]),
+          tests: tokenResponse(200, 'token', [`pm.collectionVariables.set('userId', String(pm.response.json().user.id));`]),
         }),
         req('Register the same username again', 'POST', '/api/auth/register', {
           body: json({ username: '{{username}}', email: 'other@example.com', password: '{{password}}' }),
-          tests: [...problem(409), `pm.test('the username field is named', () => pm.expect(pm.response.json().errors.username).to.eql(['A user with that username already exists.']));`],
+          tests: fieldErrors({ username: ['A user with that username already exists.'] }),
+        }),
+        req('Register without an email', 'POST', '/api/auth/register', {
+          body: json({ username: '{{username}}_noemail', password: '{{password}}' }),
+          tests: [
+            `pm.test('status is 200', () => pm.response.to.have.status(200));`,
+            `pm.test('the email is stored and answered as ""', () => {`,
+            `  const body = pm.response.json();`,
+            `  pm.expect(body).to.have.all.keys('user', 'token', 'expiry');`,
+            `  pm.expect(body.user).to.include({ username: pm.collectionVariables.get('username') + '_noemail', email: '' });`,
+            `});`,
+          ],
         }),
       ],
     },
@@ -136,7 +166,15 @@ const collection = {
         }),
         req('Log in with a wrong password', 'POST', '/api/auth/login', {
           body: json({ username: '{{username}}', password: 'not-the-password' }),
-          tests: problem(401, 'Invalid username/password.'),
+          tests: fieldErrors({ non_field_errors: ['Incorrect Credentials Passed.'] }),
+        }),
+        req('Log in without a password', 'POST', '/api/auth/login', {
+          body: json({ username: '{{username}}' }),
+          tests: fieldErrors({ password: ['This field is required.'] }),
+        }),
+        req('Log in with a wrong password over Basic auth', 'POST', '/api/auth/login', {
+          auth: { type: 'basic', basic: [{ key: 'username', value: '{{username}}', type: 'string' }, { key: 'password', value: 'not-the-password', type: 'string' }] },
+          tests: [...problem(401, 'Invalid username/password.'), `pm.test('challenge names the Basic scheme', () => pm.expect(pm.response.headers.get('WWW-Authenticate')).to.eql('Basic realm="api"'));`],
         }),
       ],
     },
@@ -164,7 +202,7 @@ const collection = {
         req('Create a lead with a bad email', 'POST', '/api/leads', {
           header: tokenHeader(),
           body: json({ name: 'Bad', email: 'not-an-email', message: 'x' }),
-          tests: [...problem(400, 'Invalid input.'), `pm.test('the email field is named', () => pm.expect(pm.response.json().errors.email).to.eql(['Enter a valid email address.']));`],
+          tests: fieldErrors({ email: ['Enter a valid email address.'] }),
         }),
         req('List leads', 'GET', '/api/leads', {
           header: tokenHeader(),
@@ -212,7 +250,7 @@ const collection = {
             `pm.test('answer lists the tokens, the current one marked', () => {`,
             `  const tokens = pm.response.json();`,
             `  pm.expect(tokens).to.be.an('array').with.lengthOf(4);`,
-            `  tokens.forEach((t) => pm.expect(t).to.have.all.keys('id', 'tokenKey', 'name', 'createdAt', 'expiry', 'lastUsedAt', 'current'));`,
+            `  tokens.forEach((t) => pm.expect(t).to.have.all.keys('id', 'token_key', 'name', 'created', 'expiry', 'last_used_at', 'current'));`,
             `  pm.expect(tokens.filter((t) => t.current)).to.have.lengthOf(1);`,
             `  const basic = tokens.find((t) => t.name === 'postman basic');`,
             `  pm.expect(basic, 'the token from the Basic login').to.be.an('object');`,
@@ -239,7 +277,49 @@ const collection = {
       ],
     },
     {
-      name: '6. Django browser login with CSRF',
+      name: '6. Change the password',
+      description: 'dj-rest-auth’s route and body: old_password, new_password1, new_password2. Every other token of the user is revoked; the one used is kept.',
+      item: [
+        req('Log in again', 'POST', '/api/auth/login', {
+          body: json({ username: '{{username}}', password: '{{password}}' }),
+          tests: tokenResponse(200, 'token'),
+        }),
+        req('Log in on a second device', 'POST', '/api/auth/login', {
+          body: json({ username: '{{username}}', password: '{{password}}' }),
+          tests: tokenResponse(200, 'formToken'),
+        }),
+        req('Change the password with a wrong old password', 'POST', '/api/auth/password/change', {
+          header: tokenHeader(),
+          body: json({ old_password: 'not-the-password', new_password1: '{{newPassword}}', new_password2: '{{newPassword}}' }),
+          tests: fieldErrors({ old_password: ['Your old password was entered incorrectly. Please enter it again.'] }),
+        }),
+        req('Change the password with two different new ones', 'POST', '/api/auth/password/change', {
+          header: tokenHeader(),
+          body: json({ old_password: '{{password}}', new_password1: '{{newPassword}}', new_password2: 'something-Else-12' }),
+          tests: fieldErrors({ new_password2: ['The two password fields didn\u2019t match.'] }),
+        }),
+        req('Change the password', 'POST', '/api/auth/password/change', {
+          header: tokenHeader(),
+          body: json({ old_password: '{{password}}', new_password1: '{{newPassword}}', new_password2: '{{newPassword}}' }),
+          tests: [
+            `pm.test('status is 200', () => pm.response.to.have.status(200));`,
+            `pm.test('answer is dj-rest-auth\\'s sentence', () => pm.expect(pm.response.json()).to.eql({ detail: 'New password has been saved.' }));`,
+            `pm.collectionVariables.set('password', pm.collectionVariables.get('newPassword'));`,
+          ],
+        }),
+        req('The token used for the change still works', 'GET', '/api/auth/user', {
+          header: tokenHeader(),
+          tests: [`pm.test('status is 200', () => pm.response.to.have.status(200));`, ...userShape, `pm.test('answer is the user', () => expectUser(pm.response.json()));`],
+        }),
+        req('The other device’s token is refused', 'GET', '/api/auth/user', { header: tokenHeader('formToken'), tests: problem(401, 'Invalid token.') }),
+        req('Log in with the new password', 'POST', '/api/auth/login', {
+          auth: { type: 'basic', basic: [{ key: 'username', value: '{{username}}', type: 'string' }, { key: 'password', value: '{{password}}', type: 'string' }] },
+          tests: tokenResponse(200, 'basicToken'),
+        }),
+      ],
+    },
+    {
+      name: '7. Django browser login with CSRF',
       description: 'As Django’s session login: GET the login route for the csrftoken cookie, then POST the form with X-CSRFToken taken from that cookie. The session cookie then authenticates requests, and unsafe methods need the header.',
       item: [
         req('Get the CSRF cookie', 'GET', '/api/auth/login', {
@@ -247,8 +327,8 @@ const collection = {
             `pm.test('status is 200', () => pm.response.to.have.status(200));`,
             `pm.test('answer and cookie carry the same CSRF token', () => {`,
             `  const body = pm.response.json();`,
-            `  pm.expect(body).to.have.all.keys('csrfToken');`,
-            `  pm.expect(pm.cookies.get('csrftoken')).to.eql(body.csrfToken);`,
+            `  pm.expect(body).to.have.all.keys('csrf_token');`,
+            `  pm.expect(pm.cookies.get('csrftoken')).to.eql(body.csrf_token);`,
             `});`,
             `pm.collectionVariables.set('csrftoken', pm.cookies.get('csrftoken'));`,
           ],

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ProblemDetailsSchema } from './common/openapi/problem.schema';
+import { DetailErrorSchema, ProblemDetailsSchema } from './common/openapi/problem.schema';
 
 /** Swagger UI at /api/docs and the OpenAPI 3 document at /api/docs-json. */
 export function setupOpenApi(app: INestApplication): void {
@@ -8,7 +8,8 @@ export function setupOpenApi(app: INestApplication): void {
     .setTitle('Leads API')
     .setDescription(
       'Users, knox-style tokens and owner-scoped leads. Authenticate with `Authorization: Token <token>` ' +
-        '(or `Bearer <token>`). Errors are RFC 9457 problem details with the DRF sentence in `detail`. ' +
+        '(or `Bearer <token>`). Errors are DRF bodies (`application/json`): the field errors of a validation failure, ' +
+        'else `{"detail": "..."}`; send `Accept: application/problem+json` for RFC 9457 problem details with the same sentences. ' +
         'Browsers may use the Django flow instead: `GET /api/auth/login` for the `csrftoken` cookie, then `POST /api/auth/login` ' +
         'with `X-CSRFToken` sets the HttpOnly `sessionid` cookie; unsafe requests made with that cookie repeat `X-CSRFToken`.',
     )
@@ -20,7 +21,7 @@ export function setupOpenApi(app: INestApplication): void {
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Login only' }, 'basic')
     .addCookieAuth('sessionid', { type: 'apiKey', in: 'cookie', name: 'sessionid', description: 'Browser session; unsafe methods also need the X-CSRFToken header' }, 'session')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsSchema] });
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [DetailErrorSchema, ProblemDetailsSchema] });
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     swaggerOptions: { persistAuthorization: true },

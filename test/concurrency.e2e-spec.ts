@@ -78,13 +78,13 @@ describe('parallel writes of one unique value', () => {
     );
     expect(statuses(responses)).toEqual({ 201: 1, 409: 19 });
     for (const response of responses.filter(({ status }) => status === 409)) {
-      expect(response.body.errors).toEqual({ email: ['lead with this email already exists.'] });
+      expect(response.body).toEqual({ email: ['lead with this email already exists.'] });
     }
     const { rows } = await t.db.query('SELECT count(*)::int AS count FROM leads WHERE owner_id = $1', [user.id]);
     expect(rows[0].count).toBe(1);
   });
 
-  it('10 parallel registrations of one username create one user and answer 409 to the rest', async () => {
+  it('10 parallel registrations of one username create one user and answer 400 under username to the rest', async () => {
     const username = uniqueName();
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
@@ -94,7 +94,10 @@ describe('parallel writes of one unique value', () => {
           .send({ username: index % 2 ? username.toUpperCase() : username, email: `${username}${index}@example.com`, password: STRONG_PASSWORD }),
       ),
     );
-    expect(statuses(responses)).toEqual({ 201: 1, 409: 9 });
+    expect(statuses(responses)).toEqual({ 200: 1, 400: 9 });
+    for (const response of responses.filter(({ status }) => status === 400)) {
+      expect(response.body).toEqual({ username: ['A user with that username already exists.'] });
+    }
     const { rows } = await t.db.query('SELECT count(*)::int AS count FROM users WHERE lower(username) = lower($1)', [username]);
     expect(rows[0].count).toBe(1);
     const tokens = await t.db.query('SELECT count(*)::int AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE lower(u.username) = lower($1)', [username]);

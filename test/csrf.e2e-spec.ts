@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RegisteredUser, registerUser, tokenHeader } from './support/accounts';
 import { BrowserSession, browserLogin, cookieHeader, fetchCsrfToken, setCookies } from './support/browser-session';
-import { expectProblem } from './support/problems';
+import { expectFieldErrors, expectProblem } from './support/problems';
 import { createTestApp, TestApp } from './support/test-app';
 
 const MISSING = 'CSRF Failed: CSRF token missing.';
@@ -28,7 +28,7 @@ describe('CSRF protection of browser sessions', () => {
     it('sets a script-readable csrftoken cookie and returns the same value', async () => {
       const response = await t.http().get('/api/auth/login').expect(200);
       const cookie = setCookies(response).csrftoken;
-      expect(response.body).toEqual({ csrfToken: cookie.value });
+      expect(response.body).toEqual({ csrf_token: cookie.value });
       expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{64}$/);
       expect(cookie.attributes).toMatchObject({ path: '/', samesite: 'Lax' });
       expect(cookie.attributes.httponly).toBeUndefined();
@@ -166,7 +166,7 @@ describe('CSRF protection of browser sessions', () => {
       expectProblem(response, 403, 'CSRF Failed: Origin checking failed - https://evil.example does not match any trusted origins.');
     });
 
-    it('still answers a wrong password with 401 after the CSRF check passes', async () => {
+    it('still answers a wrong password with the login failure (400) after the CSRF check passes', async () => {
       const csrf = await fetchCsrfToken(t);
       const response = await t
         .http()
@@ -174,7 +174,7 @@ describe('CSRF protection of browser sessions', () => {
         .set('Cookie', cookieHeader({ csrftoken: csrf }))
         .set('X-CSRFToken', csrf)
         .send({ username: alice.username, password: 'wrong-password-123' });
-      expectProblem(response, 401, 'Invalid username/password.');
+      expectFieldErrors(response, { non_field_errors: ['Incorrect Credentials Passed.'] });
       expect(setCookies(response).sessionid).toBeUndefined();
     });
   });
@@ -241,13 +241,17 @@ describe('CSRF protection of browser sessions', () => {
     it('pass with the csrfmiddlewaretoken form field', async () => {
       const response = await t
         .http()
-        .post('/api/auth/password')
+        .post('/api/auth/password/change')
         .set('Cookie', cookieHeader({ sessionid: session.sessionid, csrftoken: session.csrftoken }))
         .type('form')
-        .send({ currentPassword: 'not-the-password-1', newPassword: 'another-Strong-pass-77', csrfmiddlewaretoken: session.csrftoken });
+        .send({
+          old_password: 'not-the-password-1',
+          new_password1: 'another-Strong-pass-77',
+          new_password2: 'another-Strong-pass-77',
+          csrfmiddlewaretoken: session.csrftoken,
+        });
       // Past CSRF and unknown-field checks: the password check itself answers.
-      expectProblem(response, 400, 'Invalid input.');
-      expect(Object.keys(response.body.errors)).toEqual(['currentPassword']);
+      expectFieldErrors(response, { old_password: ['Your old password was entered incorrectly. Please enter it again.'] });
     });
 
     it('are refused from a foreign Origin even with a valid token', async () => {

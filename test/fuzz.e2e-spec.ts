@@ -9,7 +9,7 @@ import { createTestApp, TestApp } from './support/test-app';
 
 /**
  * Thousands of generated requests against every route, as nobody, as one
- * user and as another. After each: no 5xx, every error is problem details,
+ * user and as another. After each: no 5xx, every error in the form its Accept negotiated (DRF body or problem details),
  * nothing of another user's comes back. At the end the database holds exactly
  * what the accepted (2xx) requests wrote, tracked in a model as they happen,
  * `__proto__`, `constructor` and `prototype` sent as keys in every body type were
@@ -42,6 +42,7 @@ const OTHER_LEAD = '__OTHER_LEAD__';
 const OWN_TOKEN = '__OWN_TOKEN__';
 const OTHER_TOKEN = '__OTHER_TOKEN__';
 const CURRENT_PASSWORD = '__CURRENT_PASSWORD__';
+const SAME_AS_NEW_PASSWORD1 = Symbol('same as new_password1');
 const HUGE_NUMBER = '__HUGE_NUMBER__';
 const DEEP_JSON = '__DEEP_JSON__';
 
@@ -202,16 +203,20 @@ const ROUTES: RouteSpec[] = [
   { method: 'POST', name: '/api/auth/logoutall', path: fc.constantFrom('/api/auth/logoutall', '/api/auth/logoutall/'), body: noBody, runs: 80, disposableToken: true },
   { method: 'DELETE', name: '/api/auth/tokens/:id', path: tokenIdRef.map((id) => `/api/auth/tokens/${id}`), body: noBody, runs: 150, disposableToken: true },
   {
-    method: 'POST', name: '/api/auth/password',
-    path: fc.constant('/api/auth/password'),
-    body: fc.record(
-      // Weighted towards acceptable changes: with even odds, 40 runs left the route without a single
-      // accepted request in about one run in thirty, and the "accepted and refused" check failed.
-      {
-        currentPassword: field(fc.constantFrom(CURRENT_PASSWORD, CURRENT_PASSWORD, CURRENT_PASSWORD, 'not-it-at-all-1')),
-        newPassword: field(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 1, arbitrary: scalar })),
-      },
-    ),
+    method: 'POST', name: '/api/auth/password/change',
+    path: fc.constantFrom('/api/auth/password/change', '/api/auth/password/change/'),
+    body: fc
+      .record(
+        // Weighted towards acceptable changes: with even odds, 40 runs left the route without a single
+        // accepted request in about one run in thirty, and the "accepted and refused" check failed.
+        {
+          old_password: credential(fc.constantFrom(CURRENT_PASSWORD, CURRENT_PASSWORD, CURRENT_PASSWORD, 'not-it-at-all-1')),
+          new_password1: credential(fc.oneof({ weight: 3, arbitrary: strongPassword }, { weight: 1, arbitrary: scalar })),
+          // Mostly the same as new_password1 (a change can only be accepted then), else anything.
+          new_password2: fc.oneof({ weight: 5, arbitrary: fc.constant(SAME_AS_NEW_PASSWORD1) }, { weight: 1, arbitrary: field(strongPassword) }),
+        },
+      )
+      .map((body) => ({ ...body, new_password2: body.new_password2 === SAME_AS_NEW_PASSWORD1 ? body.new_password1 : body.new_password2 })),
     runs: 200,
     disposableToken: true,
   },
@@ -233,13 +238,16 @@ const malformedAuthorization = fc.oneof(
   fc.string({ maxLength: 80 }),
 );
 
+/** The generated Accept values that prefer problem details; every other one gets DRF's bodies. */
+const PROBLEM_FORM = new Set(['application/problem+json', 'application/json;q=0.5, application/problem+json']);
+
 const extraHeaders = fc.record(
   {
     cookie: fc.constantFrom('sessionid=abc', 'csrftoken=x; sessionid=' + 'y'.repeat(300), 'csrftoken=', '=;;=', 'sessionid=%E0%A4%A'),
     'x-csrftoken': fc.string({ maxLength: 70 }),
     origin: fc.constantFrom('https://evil.example', 'null', 'http://127.0.0.1'),
     'sec-fetch-site': fc.constantFrom('cross-site', 'same-origin', 'none', '???'),
-    accept: fc.constantFrom('application/xml', '*/*', 'text/html;q=0.1', ''),
+    accept: fc.constantFrom('application/xml', '*/*', 'text/html;q=0.1', '', 'application/problem+json', 'application/json;q=0.5, application/problem+json', 'application/problem+json;q=0'),
     'x-forwarded-for': fc.constantFrom('1.2.3.4', 'garbage', '::1, 10.0.0.1'),
     'accept-encoding': fc.constantFrom('gzip', 'br', 'identity;q=0'),
   },
@@ -450,18 +458,21 @@ describe('fuzzing every route', () => {
     return found;
   }
 
-  function checkAnswer(method: string, path: string, identity: Identity, response: FuzzResponse): void {
-    const where = `${method} ${path} as ${identity} -> ${response.status} ${response.text.slice(0, 300)}`;
+  function checkAnswer(method: string, path: string, identity: Identity, response: FuzzResponse, accept?: string): void {
+    const where = `${method} ${path} as ${identity} (Accept: ${accept}) -> ${response.status} ${response.text.slice(0, 300)}`;
     if (response.status >= 500) throw new Error(`5xx: ${where}`);
     if (response.status >= 400 && method !== 'HEAD') {
       const body = response.json as Record<string, unknown> | undefined;
-      const ok =
-        String(response.headers['content-type']).startsWith('application/problem+json') &&
-        body?.type === 'about:blank' &&
-        body.status === response.status &&
-        typeof body.title === 'string' &&
-        typeof body.detail === 'string';
-      if (!ok) throw new Error(`not problem details: ${where}`);
+      const type = String(response.headers['content-type']);
+      const ok = PROBLEM_FORM.has(accept ?? '')
+        ? type.startsWith('application/problem+json') &&
+          body?.type === 'about:blank' &&
+          body.status === response.status &&
+          typeof body.title === 'string' &&
+          typeof body.detail === 'string' &&
+          (body.errors === undefined || isFieldErrors(body.errors))
+        : type.startsWith('application/json') && (isDetail(body) || (response.status === 400 && isFieldErrors(body)));
+      if (!ok) throw new Error(`not the negotiated error form: ${where}`);
     }
     const caller = identity === 'a' ? a : identity === 'b' ? b : null;
     const forbidden = [a, b].filter((actor) => actor !== caller).flatMap((actor) => actor.markers);
@@ -469,6 +480,18 @@ describe('fuzzing every route', () => {
     if (leaked) throw new Error(`another user's data (${leaked}) in: ${where}`);
     const foreign = foreignOwners(response.json, caller?.id ?? null);
     if (foreign.length > 0) throw new Error(`an object of another owner in: ${where}`);
+  }
+
+  /** DRF's `{"detail": "..."}` and nothing else. */
+  function isDetail(body: unknown): boolean {
+    return typeof body === 'object' && body !== null && Object.keys(body).length === 1 && typeof (body as { detail?: unknown }).detail === 'string';
+  }
+
+  /** DRF's serializer errors: at least one key, each a non-empty list of sentences. */
+  function isFieldErrors(body: unknown): boolean {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+    const values = Object.values(body);
+    return values.length > 0 && values.every((value) => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string'));
   }
 
   /** What an accepted request wrote, applied to the model. */
@@ -502,7 +525,7 @@ describe('fuzzing every route', () => {
     } else if (route.method === 'DELETE' && path.startsWith('/api/auth/tokens/') && caller) {
       const id = Number(path.split('/')[4]);
       if (!tokens.get(caller.id)?.delete(id)) throw new Error(`DELETE ${path} succeeded on a token that is not the caller's`);
-    } else if (path.startsWith('/api/auth/password') && caller && usedTokenId !== null) {
+    } else if (path.startsWith('/api/auth/password/change') && caller && usedTokenId !== null) {
       tokens.set(caller.id, new Set([usedTokenId]));
       passwords.set(caller.id, pendingPassword ?? '');
     }
@@ -511,7 +534,7 @@ describe('fuzzing every route', () => {
   let pendingPassword: string | undefined;
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.name}`, route] as const))(
-    '%s: no 5xx, problem details, no foreign data',
+    '%s: no 5xx, the negotiated error form, no foreign data',
     async (_name, route) => {
       await fc.assert(
         fc.asyncProperty(requestArb(route), async (generated) => {
@@ -558,14 +581,14 @@ describe('fuzzing every route', () => {
           };
           const path = generated.path.replace(/__[A-Z_]+__/g, (placeholder) => String(fill(placeholder)));
           const body = substitute(generated.body, fill);
-          pendingPassword = body && typeof body === 'object' ? ((body as Record<string, unknown>).newPassword as string | undefined) : undefined;
+          pendingPassword = body && typeof body === 'object' ? ((body as Record<string, unknown>).new_password2 as string | undefined) : undefined;
           const encoded = encodeBody(body, generated.encoding, generated.duplicateFields);
           const headers: Record<string, string> = { ...generated.headers };
           if (authorization !== undefined) headers.authorization = authorization;
           if (encoded.type) headers['content-type'] = encoded.type;
           requests += 1;
           const response = await send(t.baseUrl, { method: route.method, path, headers, body: encoded.bytes });
-          checkAnswer(route.method, path, generated.identity, response);
+          checkAnswer(route.method, path, generated.identity, response, headers.accept);
           await record(route, path, caller, usedTokenId, response);
           const tally = outcomes.get(`${route.method} ${route.name}`) ?? { accepted: 0, refused: 0 };
           if (response.status < 300) tally.accepted += 1;
@@ -577,7 +600,7 @@ describe('fuzzing every route', () => {
     },
   );
 
-  it('odd paths and methods: no 5xx, problem details', async () => {
+  it('odd paths and methods: no 5xx, DRF error bodies', async () => {
     const segment = fc.oneof(
       fc.constantFrom('api', 'auth', 'leads', 'tokens', 'health', 'docs', '..', '.', '', '%2e%2e', '%2F', '%00', '%', '%zz', 'API', 'Leads', '1', '-1', '😀', '%F0%9F%98%80', ';', 'user;x=1', '*'),
       fc.string({ unit: 'grapheme', maxLength: 12 }).map(percentEncode),

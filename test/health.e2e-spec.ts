@@ -19,9 +19,9 @@ describe('health', () => {
     expect(response.body).toEqual({ status: 'ok', database: 'up' });
   });
 
-  it('answers unknown routes with a problem-details 404', async () => {
+  it('answers unknown routes with DRF\'s 404', async () => {
     const response = await t.http().get('/nope').expect(404);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'Not found.' });
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toEqual({ detail: 'Not found.' });
   });
 });

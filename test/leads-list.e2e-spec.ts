@@ -221,14 +221,14 @@ describe('leads: listing', () => {
       ['ordering=name;DROP%20TABLE%20leads', { ordering: ['"name;DROP TABLE leads" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
     ])('answers ?%s with 400 naming the parameter', async (query, errors) => {
       const response = await list(pager, `?${query}`).expect(400);
-      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.body).toEqual({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid input.', errors });
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual(errors);
     });
 
     it('names every bad parameter at once', async () => {
       const response = await list(pager, '?limit=0&offset=-5&ordering=name,--email,bogus&search=ok').expect(400);
-      expect(Object.keys(response.body.errors).sort()).toEqual(['limit', 'offset', 'ordering']);
-      expect(response.body.errors.ordering).toHaveLength(2);
+      expect(Object.keys(response.body).sort()).toEqual(['limit', 'offset', 'ordering']);
+      expect(response.body.ordering).toHaveLength(2);
     });
   });
 });

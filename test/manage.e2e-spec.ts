@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { digestToken, generateToken } from '../src/auth/token-crypto';
 import { registerUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
-import { expectProblem } from './support/problems';
+import { expectFieldErrors, expectProblem } from './support/problems';
 import { ADMIN_URL_ENV, databaseUrl, withAdmin } from './support/test-database';
 import { createTestApp, TestApp } from './support/test-app';
 import { login } from './support/tokens';
@@ -84,13 +84,14 @@ describe('management commands (npm run manage)', () => {
       }
       const one = await run(['createuser', '--help']);
       expect(one.code).toBe(0);
-      expect(one.stdout).toContain('Usage: npm run manage -- createuser <username> <email> [--password-stdin]');
+      expect(one.stdout).toContain('Usage: npm run manage -- createuser <username> [email] [--password-stdin]');
     });
 
     it.each([
       [['frobnicate'], 'Error: Unknown command: "frobnicate".'],
       [[], 'Error: No command given.'],
-      [['createuser', 'alice'], 'Error: createuser: missing <email>.'],
+      [['createuser'], 'Error: createuser: missing <username>.'],
+      [['createuser', 'alice', 'a@example.com', 'extra'], 'Error: createuser: unexpected argument "extra".'],
       [['deactivate'], 'Error: deactivate: missing <username>.'],
       [['migrate', '--force'], "Unknown option '--force'"],
     ])('refuses %j with exit status 2 and the usage', async (args, message) => {
@@ -132,6 +133,15 @@ describe('management commands (npm run manage)', () => {
       const response = await t.http().post('/api/auth/login').send({ username, password: STRONG_PASSWORD }).expect(200);
       expect(response.body.user).toEqual({ id: expect.any(Number), username, email: `${username}@example.com` });
       await t.http().get('/api/auth/user').set(...tokenHeader(response.body.token)).expect(200);
+    });
+
+    it('creates a user without an email, stored and answered as ""', async () => {
+      const username = uniqueName('cli');
+      const result = await run(['createuser', username, '--password-stdin'], `${STRONG_PASSWORD}\n`);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Created user "${username}" \\(id \\d+, no email\\)\\.\\n$`));
+      const response = await t.http().post('/api/auth/login').send({ username, password: STRONG_PASSWORD }).expect(200);
+      expect(response.body.user).toEqual({ id: expect.any(Number), username, email: '' });
     });
 
     it('refuses a username taken in another case, with exit status 1', async () => {
@@ -223,7 +233,7 @@ describe('management commands (npm run manage)', () => {
       for (const token of [user.token, second]) {
         expectProblem(await t.http().get('/api/auth/user').set(...tokenHeader(token)), 401, 'Invalid token.');
       }
-      expectProblem(await t.http().post('/api/auth/login').send({ username: user.username, password: STRONG_PASSWORD }), 401, 'Invalid username/password.');
+      expectFieldErrors(await t.http().post('/api/auth/login').send({ username: user.username, password: STRONG_PASSWORD }), { non_field_errors: ['Incorrect Credentials Passed.'] });
       await t.http().post('/api/auth/login').send({ username: user.username, password: NEW_PASSWORD }).expect(200);
     });
 
@@ -250,7 +260,7 @@ describe('management commands (npm run manage)', () => {
       expect(deactivated.code).toBe(0);
       expect(deactivated.stdout).toContain(`Deactivated user "${user.username}"`);
       expectProblem(await t.http().get('/api/auth/user').set(...tokenHeader(user.token)), 401, 'User inactive or deleted.');
-      expectProblem(await t.http().post('/api/auth/login').send({ username: user.username, password: STRONG_PASSWORD }), 401, 'Invalid username/password.');
+      expectFieldErrors(await t.http().post('/api/auth/login').send({ username: user.username, password: STRONG_PASSWORD }), { non_field_errors: ['Incorrect Credentials Passed.'] });
 
       const again = await run(['deactivate', user.username]);
       expect(again.code).toBe(0);

@@ -14,8 +14,8 @@ describe('routing: wrong methods, case and undecodable paths', () => {
 
   it('answers 405 with the allowed methods, as DRF does', async () => {
     const response = await t.http().put('/api/leads').set('Authorization', `Token ${token}`).send({}).expect(405);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toEqual({ type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: 'Method "PUT" not allowed.' });
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toEqual({ detail: 'Method "PUT" not allowed.' });
     expect(response.headers.allow.split(', ').sort()).toEqual(['GET', 'HEAD', 'OPTIONS', 'POST']);
   });
 
@@ -27,18 +27,19 @@ describe('routing: wrong methods, case and undecodable paths', () => {
 
   it('still answers 404 for a path no route has', async () => {
     const response = await t.http().put('/api/nothing-here').expect(404);
-    expect(response.body.detail).toBe('Not found.');
+    expect(response.body).toEqual({ detail: 'Not found.' });
+    expect(response.headers.allow).toBeUndefined();
   });
 
   it('matches paths case-sensitively, as Django does', async () => {
     const response = await t.http().get('/API/Leads').set('Authorization', `Token ${token}`).expect(404);
-    expect(response.body.detail).toBe('Not found.');
+    expect(response.body).toEqual({ detail: 'Not found.' });
   });
 
-  it('answers 400 problem details for a URL whose percent-encoding does not decode', async () => {
+  it('answers DRF\'s 400 for a URL whose percent-encoding does not decode', async () => {
     const response = await t.http().get('/api/leads/%zz').set('Authorization', `Token ${token}`).expect(400);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toMatchObject({ status: 400, detail: 'Malformed request.' });
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toEqual({ detail: 'Malformed request.' });
   });
 
   it('does not read the body of a GET', async () => {

@@ -115,17 +115,59 @@ describe('OpenAPI document and Swagger UI', () => {
     }
   });
 
-  it('documents error responses as problem details', () => {
+  it("documents error responses as DRF bodies (application/json) and as problem details on request", () => {
+    const detailRef = '#/components/schemas/DetailErrorSchema';
+    const fieldErrors = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } };
     for (const route of served) {
       for (const [status, response] of Object.entries(operation(route).responses)) {
         if (Number(status) < 400) continue;
-        expect([route, status, response.content?.['application/problem+json']?.schema.$ref]).toEqual([
-          route,
-          status,
-          '#/components/schemas/ProblemDetailsSchema',
-        ]);
+        const content = (response.content ?? {}) as Record<string, { schema: Record<string, unknown> }>;
+        expect([route, status, Object.keys(content).sort()]).toEqual([route, status, ['application/json', 'application/problem+json']]);
+        expect([route, status, content['application/problem+json'].schema.$ref]).toEqual([route, status, '#/components/schemas/ProblemDetailsSchema']);
+        const json = content['application/json'].schema;
+        if (status === '400' || status === '409') {
+          // A validation failure is the field errors; a body that does not parse is {"detail"}.
+          expect([route, status, json]).toEqual([route, status, { oneOf: [expect.objectContaining(fieldErrors), { $ref: detailRef }] }]);
+        } else {
+          expect([route, status, json.$ref]).toEqual([route, status, detailRef]);
+        }
       }
     }
+    expect(document.components.schemas.DetailErrorSchema).toMatchObject({ properties: { detail: { type: 'string' } }, required: ['detail'] });
+    expect(Object.keys(document.components.schemas.ProblemDetailsSchema.properties ?? {}).sort()).toEqual(['detail', 'errors', 'status', 'title', 'type']);
+  });
+
+  describe('accounts', () => {
+    it('describes register and login answering 200 with the token body, and their 400s', () => {
+      for (const route of ['POST /api/auth/register', 'POST /api/auth/login']) {
+        const op = operation(route);
+        expect([route, op.responses['200']?.content?.['application/json'].schema.$ref]).toEqual([route, '#/components/schemas/TokenResponseDto']);
+        expect([route, op.responses['201']]).toEqual([route, undefined]);
+        expect([route, Object.keys(op.responses)]).toEqual([route, expect.arrayContaining(['400', '403', '413', '415', '429'])]);
+      }
+      expect(Object.keys(operation('POST /api/auth/login').responses)).toContain('401');
+    });
+
+    it("describes dj-rest-auth's password change: body, 200 {detail}, errors", () => {
+      expect(document.paths['/api/auth/password']).toBeUndefined();
+      const op = operation('POST /api/auth/password/change');
+      const body = op.requestBody?.content['application/json'].schema.$ref ?? '';
+      const schema = document.components.schemas[body.split('/').pop() ?? ''];
+      expect(Object.keys(schema.properties ?? {}).sort()).toEqual(['new_password1', 'new_password2', 'old_password']);
+      expect(schema.required?.sort()).toEqual(['new_password1', 'new_password2', 'old_password']);
+      expect(op.responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/DetailResponse');
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
+    });
+
+    it('describes the token list and the csrf answer with the snake_case keys the API sends', async () => {
+      const user = await registerUser(t);
+      const tokens = await t.http().get('/api/auth/tokens').set(...tokenHeader(user.token)).expect(200);
+      expect(Object.keys(document.components.schemas.TokenListItem.properties ?? {}).sort()).toEqual(Object.keys(tokens.body[0]).sort());
+      const csrf = await t.http().get('/api/auth/login').expect(200);
+      expect(Object.keys(document.components.schemas.CsrfTokenResponse.properties ?? {})).toEqual(Object.keys(csrf.body));
+      const register = operation('POST /api/auth/register').requestBody?.content['application/json'].schema.$ref ?? '';
+      expect(document.components.schemas[register.split('/').pop() ?? ''].required?.sort()).toEqual(['password', 'username']);
+    });
   });
 
   describe('leads', () => {

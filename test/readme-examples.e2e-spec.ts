@@ -302,13 +302,16 @@ describe('README.md examples', () => {
       expect(mismatches).toEqual([]);
     });
 
-    it('leaves what the examples describe: one user, the leads not deleted, only the leads section\'s token', async () => {
-      const users = await t.db.query<{ username: string }>('SELECT username FROM users');
-      expect(users.rows.map(({ username }) => username)).toEqual(['alice']);
+    it('leaves what the examples describe: alice, and bob without an email; the leads not deleted; the leads section\'s token and bob\'s', async () => {
+      const users = await t.db.query<{ username: string; email: string }>('SELECT username, email FROM users ORDER BY username');
+      expect(users.rows).toEqual([
+        { username: 'alice', email: 'alice@example.com' },
+        { username: 'bob', email: '' },
+      ]);
       const leads = await t.db.query<{ name: string }>('SELECT name FROM leads ORDER BY name');
       expect(leads.rows.map(({ name }) => name)).toEqual(['Ada', 'Alan', 'Margaret']);
-      const tokens = await t.db.query<{ count: string }>('SELECT count(*) FROM auth_tokens');
-      expect(tokens.rows[0].count).toBe('1');
+      const tokens = await t.db.query<{ username: string }>('SELECT u.username FROM auth_tokens t JOIN users u ON u.id = t.user_id ORDER BY u.username');
+      expect(tokens.rows.map(({ username }) => username)).toEqual(['alice', 'bob']);
       expect(result.stdout).toContain('"username":"alice"');
     });
   });

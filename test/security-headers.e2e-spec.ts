@@ -103,7 +103,7 @@ describe('the web console', () => {
     await t.http().get('/assets/favicon.svg').expect(200).expect('Content-Type', /image\/svg\+xml/);
   });
 
-  it('answers missing assets and other paths with the problem-details 404', async () => {
+  it('answers missing assets and other paths with DRF\'s 404', async () => {
     expectProblem(await t.http().get('/assets/nope.js'), 404, 'Not found.');
     expectProblem(await t.http().get('/assets/../package.json'), 404, 'Not found.');
     expectProblem(await t.http().get('/index.html'), 404, 'Not found.');

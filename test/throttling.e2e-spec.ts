@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { registerUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
-import { expectProblem } from './support/problems';
+import { expectFieldErrors } from './support/problems';
 import { createTestApp, TestApp } from './support/test-app';
 import { login } from './support/tokens';
 
@@ -8,8 +8,11 @@ const THROTTLED = /^Request was throttled\. Expected available in \d+ seconds?\.
 
 function expectThrottled(response: { status: number; headers: Record<string, string>; body: { detail?: string } }): void {
   expect(response.status).toBe(429);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  expect(Object.keys(response.body)).toEqual(['detail']);
   expect(response.body.detail).toMatch(THROTTLED);
+  // DRF's sentence names the same wait as the header.
+  expect(response.body.detail).toContain(`in ${response.headers['retry-after']} second`);
   const retryAfter = Number(response.headers['retry-after']);
   expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
 }
@@ -26,11 +29,11 @@ describe('login throttled per username', () => {
   it('answers 429 with Retry-After once a username has used its attempts, even with the right password', async () => {
     const user = await registerUser(t);
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      await t.http().post('/api/auth/login').send({ username: user.username, password: 'wrong-password-123' }).expect(401);
+      await t.http().post('/api/auth/login').send({ username: user.username, password: 'wrong-password-123' }).expect(400);
     }
     const blocked = await t.http().post('/api/auth/login').send({ username: user.username, password: user.password });
     expectThrottled(blocked);
-    expect(blocked.body).toEqual({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: blocked.body.detail });
+    expect(blocked.body).toEqual({ detail: blocked.body.detail });
   });
 
   it('counts a username case-insensitively and across body and HTTP Basic', async () => {
@@ -53,7 +56,7 @@ describe('login throttled per username', () => {
   it('still validates a login without a username (no username, nothing to count)', async () => {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const response = await t.http().post('/api/auth/login').send({ password: STRONG_PASSWORD });
-      expectProblem(response, 400, 'Invalid input.');
+      expectFieldErrors(response, { username: ['This field is required.'] });
     }
   });
 });
@@ -61,9 +64,13 @@ describe('login throttled per username', () => {
 /** ASCII letters and digits as their fullwidth forms (`bob` → `ｂｏｂ`), which NFKC maps back. */
 const toFullwidth = (text: string): string => text.replace(/[A-Za-z0-9]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
 
-/** A login refused for its credentials (not throttled, not let in). */
-function expectLoginRefused(response: Response): void {
-  expect({ status: response.status, detail: response.body.detail as unknown }).toEqual({ status: 401, detail: 'Invalid username/password.' });
+/** A login refused for its credentials (not throttled, not let in): the body login's 400, or HTTP Basic's 401. */
+function expectLoginRefused(response: Response, source: 'body' | 'basic' = 'body'): void {
+  expect({ status: response.status, body: response.body as unknown }).toEqual(
+    source === 'body'
+      ? { status: 400, body: { non_field_errors: ['Incorrect Credentials Passed.'] } }
+      : { status: 401, body: { detail: 'Invalid username/password.' } },
+  );
 }
 
 describe('login throttled per username, however the username is spelled', () => {
@@ -85,7 +92,7 @@ describe('login throttled per username, however the username is spelled', () => 
       expectLoginRefused(await t.http().post('/api/auth/login').send({ username, password: 'wrong-Password-123' }));
     }
     // The sixth attempt, fullwidth throughout and over HTTP Basic, is still within the limit.
-    expectLoginRefused(await t.http().post('/api/auth/login').auth(toFullwidth(bob.username), 'wrong-Password-123'));
+    expectLoginRefused(await t.http().post('/api/auth/login').auth(toFullwidth(bob.username), 'wrong-Password-123'), 'basic');
 
     // The limit is spent for every spelling, the right password included.
     for (const username of [bob.username, ...spellings(bob.username)]) {
@@ -128,8 +135,12 @@ describe('password change throttled per user', () => {
   });
 
   const NEW_PASSWORD = 'amber-Quarry-73-whistle';
-  const changePassword = (token: string, currentPassword: string) =>
-    t.http().post('/api/auth/password').set(...tokenHeader(token)).send({ currentPassword, newPassword: NEW_PASSWORD });
+  const changePassword = (token: string, oldPassword: string) =>
+    t
+      .http()
+      .post('/api/auth/password/change')
+      .set(...tokenHeader(token))
+      .send({ old_password: oldPassword, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD });
 
   it('answers 429 with Retry-After once a user has used their attempts, with any of their tokens, and changes nothing', async () => {
     const user = await registerUser(t);
@@ -141,7 +152,7 @@ describe('password change throttled per user', () => {
     // The right current password no longer helps, from either token.
     const blocked = await changePassword(user.token, user.password);
     expectThrottled(blocked);
-    expect(blocked.body).toEqual({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: blocked.body.detail });
+    expect(blocked.body).toEqual({ detail: blocked.body.detail });
     expectThrottled(await changePassword(otherToken, user.password));
     // The password is unchanged and both sessions are still alive.
     await login(t, user);
@@ -155,7 +166,7 @@ describe('password change throttled per user', () => {
       await changePassword(victim.token, 'wrong-Password-1');
     }
     expectThrottled(await changePassword(victim.token, victim.password));
-    await changePassword(bystander.token, bystander.password).expect(204);
+    await changePassword(bystander.token, bystander.password).expect(200);
     await login(t, { username: bystander.username, password: NEW_PASSWORD });
   });
 });
@@ -172,7 +183,11 @@ describe('password change limit off', () => {
   it('never throttles password changes when THROTTLE_PASSWORD_CHANGE_PER_USER=none', async () => {
     const user = await registerUser(t);
     for (let attempt = 0; attempt < 12; attempt += 1) {
-      const response = await t.http().post('/api/auth/password').set(...tokenHeader(user.token)).send({ currentPassword: 'wrong-Password-1', newPassword: 'amber-Quarry-73-whistle' });
+      const response = await t
+        .http()
+        .post('/api/auth/password/change')
+        .set(...tokenHeader(user.token))
+        .send({ old_password: 'wrong-Password-1', new_password1: 'amber-Quarry-73-whistle', new_password2: 'amber-Quarry-73-whistle' });
       expect(response.status).toBe(400);
     }
   });
@@ -189,7 +204,7 @@ describe('login throttled per IP', () => {
 
   it('limits one address spraying many usernames, and ignores a forged X-Forwarded-For', async () => {
     for (let attempt = 0; attempt < 4; attempt += 1) {
-      await t.http().post('/api/auth/login').send({ username: uniqueName(), password: 'whatever-123' }).expect(401);
+      await t.http().post('/api/auth/login').send({ username: uniqueName(), password: 'whatever-123' }).expect(400);
     }
     expectThrottled(await t.http().post('/api/auth/login').send({ username: uniqueName(), password: 'whatever-123' }));
     const forged = await t.http().post('/api/auth/login').set('X-Forwarded-For', '203.0.113.9').send({ username: uniqueName(), password: 'x-123456789' });
@@ -233,9 +248,9 @@ describe('behind a trusted proxy', () => {
 
   it('counts each client address the proxy reports separately', async () => {
     const from = (ip: string) => t.http().post('/api/auth/login').set('X-Forwarded-For', ip).send({ username: uniqueName(), password: 'whatever-123' });
-    await from('198.51.100.1').expect(401);
-    await from('198.51.100.1').expect(401);
+    await from('198.51.100.1').expect(400);
+    await from('198.51.100.1').expect(400);
     expectThrottled(await from('198.51.100.1'));
-    await from('198.51.100.2').expect(401);
+    await from('198.51.100.2').expect(400);
   });
 });

@@ -51,19 +51,19 @@ describe('tokens', () => {
         expect(response.body).toEqual(
           rows.map((row, index) => ({
             id: row!.id,
-            tokenKey: row!.token_key,
+            token_key: row!.token_key,
             name: row!.name,
-            createdAt: row!.created_at.toISOString(),
+            created: row!.created_at.toISOString(),
             expiry: row!.expiry!.toISOString(),
-            lastUsedAt: index === 0 ? expect.stringMatching(ISO_UTC) : null,
+            last_used_at: index === 0 ? expect.stringMatching(ISO_UTC) : null,
             current: index === 0,
           })),
         );
         expect(response.body.map((item: { name: string | null }) => item.name)).toEqual(['laptop', 'phone', null]);
-        expect(response.body[0].tokenKey).toBe(laptop.slice(0, 8));
+        expect(response.body[0].token_key).toBe(laptop.slice(0, 8));
         for (const item of response.body) {
-          expect(Object.keys(item).sort()).toEqual(['createdAt', 'current', 'expiry', 'id', 'lastUsedAt', 'name', 'tokenKey']);
-          expect(item.createdAt).toMatch(ISO_UTC);
+          expect(Object.keys(item)).toEqual(['id', 'token_key', 'name', 'created', 'expiry', 'last_used_at', 'current']);
+          expect(item.created).toMatch(ISO_UTC);
         }
         const text = JSON.stringify(response.body);
         for (const secret of [laptop, phone, user.token, stranger.token, digestToken(laptop)]) expect(text).not.toContain(secret);
@@ -170,10 +170,10 @@ describe('tokens', () => {
         const newPassword = 'amber-Quarry-73-whistle';
         await t
           .http()
-          .post('/api/auth/password')
+          .post('/api/auth/password/change')
           .set(...tokenHeader(loginToken))
-          .send({ currentPassword: user.password, newPassword })
-          .expect(204);
+          .send({ old_password: user.password, new_password1: newPassword, new_password2: newPassword })
+          .expect(200);
         const basicToken = (await t.http().post('/api/auth/login').auth(user.username, newPassword).expect(200)).body.token as string;
 
         const { rows } = await t.db.query<{ row: string }>(
@@ -206,10 +206,15 @@ describe('tokens', () => {
         const token = await login(t, user);
         tokens.push(user.token, token);
         tokens.push((await t.http().post('/api/auth/login').auth(user.username, user.password).expect(200)).body.token);
-        await t.http().post('/api/auth/login').type('form').send({ username: user.username, password: 'wrong-Password-1' }).expect(401);
+        await t.http().post('/api/auth/login').type('form').send({ username: user.username, password: 'wrong-Password-1' }).expect(400);
         await t.http().get(`/api/auth/user?token=${token}&access_token=${token}`).expect(401);
         await t.http().get('/api/auth/user').set('Authorization', `Bearer ${token}`).expect(200);
-        await t.http().post('/api/auth/password').set(...tokenHeader(token)).send({ currentPassword: user.password, newPassword: 'amber-Quarry-73-whistle' }).expect(204);
+        await t
+          .http()
+          .post('/api/auth/password/change')
+          .set(...tokenHeader(token))
+          .send({ old_password: user.password, new_password1: 'amber-Quarry-73-whistle', new_password2: 'amber-Quarry-73-whistle' })
+          .expect(200);
       } finally {
         await t.close();
         write.mockRestore();
@@ -282,7 +287,7 @@ describe('tokens', () => {
     });
 
     it('answers expiry null on register, login and in the list, and auto-refresh leaves it null', async () => {
-      const response = await t.http().post('/api/auth/register').send({ username: 'forever', email: 'f@example.com', password: 'violet-Harbor-42-lantern' }).expect(201);
+      const response = await t.http().post('/api/auth/register').send({ username: 'forever', email: 'f@example.com', password: 'violet-Harbor-42-lantern' }).expect(200);
       expect(response.body.expiry).toBeNull();
       const token = await login(t, { username: 'forever', password: 'violet-Harbor-42-lantern' });
       await whoAmI(t, token).expect(200);

@@ -39,7 +39,7 @@ async function seed({ baseUrl, users: userCount, leadsPerUser, runId }) {
     const username = `bench_${runId}_${i}`;
     const body = expectStatus(
       await call(baseUrl, 'POST', '/api/auth/register', { body: { username, email: `${username}@bench.example`, password: PASSWORD } }),
-      201,
+      200,
       'register',
     );
     const login = expectStatus(await call(baseUrl, 'POST', '/api/auth/login', { body: { username, password: PASSWORD } }), 200, 'login');

@@ -1,17 +1,17 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBasicAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiBasicAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiNoContentResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import type { Principal } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { DRF } from '../common/http/drf-messages';
-import { FieldErrors, unauthorized, validationFailed } from '../common/http/problem-details';
+import { ApiException, FieldErrors, validationFailed } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
 import { BrowserLogin, BrowserLogout } from '../sessions/browser-session.decorators';
 import { ThrottleAuth } from '../throttling/auth-throttle.guard';
 import { IntIdPipe } from '../common/http/int-id.pipe';
-import { AuthService, parseBasicHeader, toPublicUser } from './auth.service';
-import type { PublicUser, TokenResponse } from './auth.service';
-import { TokenListItem, TokenResponseDto, UserResponse } from './dto/auth-responses.dto';
+import { AuthService, BASIC_CHALLENGE, parseBasicHeader, toPublicUser } from './auth.service';
+import type { CredentialSource, PublicUser, TokenResponse } from './auth.service';
+import { DetailResponse, TokenListItem, TokenResponseDto, UserResponse } from './dto/auth-responses.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -32,10 +32,12 @@ export class AuthController {
   @ThrottleAuth('register')
   @Post('register')
   @BrowserLogin()
+  // The tutorial's RegisterAPI is a GenericAPIView whose post returns Response(...): 200, not 201.
+  @HttpCode(200)
   @ApiOperation({ summary: 'Create a user and return their first token' })
   @ApiConsumes(...BODY_TYPES)
-  @ApiCreatedResponse({ type: TokenResponseDto })
-  @ApiProblems(400, [403, 'Maximum amount of tokens allowed per user exceeded.'], [409, 'A user with that username already exists.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiProblems([400, 'Invalid input, e.g. `{"username": ["A user with that username already exists."]}`'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   register(@Body() dto: RegisterDto): Promise<TokenResponse> {
     return this.auth.register(dto);
   }
@@ -50,19 +52,23 @@ export class AuthController {
   @ApiBody({ type: LoginDto, required: false })
   @ApiBasicAuth('basic')
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(400, [401, 'Invalid username/password.'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+  @ApiProblems(
+    [400, 'Missing fields, or wrong credentials in the body: `{"non_field_errors": ["Incorrect Credentials Passed."]}`'],
+    [401, 'Wrong HTTP Basic credentials: `Invalid username/password.` (with `WWW-Authenticate: Basic realm="api"`)'],
+    [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponse> {
     let { username, password } = dto;
+    let source: CredentialSource = 'body';
     if (username === undefined && password === undefined) {
       const basic = parseBasicHeader(authorization);
-      if (basic.kind === 'invalid') throw unauthorized(basic.detail);
-      if (basic.kind === 'ok') ({ username, password } = basic);
+      if (basic.kind === 'invalid') throw new ApiException(HttpStatus.UNAUTHORIZED, basic.detail, undefined, { ...BASIC_CHALLENGE });
+      if (basic.kind === 'ok') ({ username, password, source } = { ...basic, source: 'basic' });
     }
     const errors: FieldErrors = {};
     if (username === undefined) errors.username = [DRF.required];
     if (password === undefined) errors.password = [DRF.required];
     if (username === undefined || password === undefined) throw validationFailed(errors);
-    return this.auth.login(username, password, dto.name ?? null);
+    return this.auth.login(username, password, dto.name ?? null, source);
   }
 
   @Get('user')
@@ -116,14 +122,20 @@ export class AuthController {
   }
 
   @ThrottleAuth('password-change')
-  @Post('password')
-  @HttpCode(204)
+  @Post('password/change')
+  @HttpCode(200)
   @ApiSecurity('token')
-  @ApiOperation({ summary: 'Change the password; every other token of the user is revoked' })
+  @ApiOperation({ summary: "Change the password (dj-rest-auth's route and body); every other token of the user is revoked" })
   @ApiConsumes(...BODY_TYPES)
-  @ApiNoContentResponse()
-  @ApiProblems(400, 401, 413, 415)
-  async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<void> {
-    await this.auth.changePassword(principal, dto);
+  @ApiOkResponse({ type: DetailResponse })
+  @ApiProblems(
+    [400, 'Invalid input: `old_password` wrong, or `new_password2` not matching or failing the validators'],
+    401,
+    413,
+    415,
+    [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],
+  )
+  changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<{ detail: string }> {
+    return this.auth.changePassword(principal, dto);
   }
 }

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ApiException } from '../common/http/problem-details';
 import { PasswordHasher } from '../users/password-hasher';
 import type { UsersRepository, UserWithHash } from '../users/users.repository';
-import { AuthService, LOGIN_FAILED_MESSAGE, WRONG_CURRENT_PASSWORD_MESSAGE } from './auth.service';
+import { AuthService, BASIC_LOGIN_FAILED_MESSAGE, LOGIN_FAILED_MESSAGE, PASSWORD_CHANGED_MESSAGE, PASSWORD_MISMATCH_MESSAGE, WRONG_OLD_PASSWORD_MESSAGE } from './auth.service';
 import type { TokensService } from './tokens.service';
 
 const PASSWORD = 'violet-Harbor-42-lantern';
@@ -44,8 +44,8 @@ async function loginFailure(promise: Promise<unknown>): Promise<void> {
     (reason: unknown) => reason,
   );
   expect(error).toBeInstanceOf(ApiException);
-  expect((error as ApiException).getStatus()).toBe(401);
-  expect((error as ApiException).detail).toBe(LOGIN_FAILED_MESSAGE);
+  expect((error as ApiException).getStatus()).toBe(400);
+  expect((error as ApiException).errors).toEqual({ non_field_errors: [LOGIN_FAILED_MESSAGE] });
 }
 
 describe('PasswordHasher', () => {
@@ -113,6 +113,25 @@ describe('AuthService.login', () => {
     expect(users.recordLogin).not.toHaveBeenCalled();
   });
 
+  it("fails HTTP Basic credentials as knox's LoginView does: 401 with the Basic challenge, for each kind of failure", async () => {
+    const hasher = new PasswordHasher();
+    const cases = [setup(null), setup(await userWith(hasher.hash(PASSWORD))), setup(await userWith(hasher.hash(PASSWORD), false))];
+    const attempts = ['anything', 'wrong-Password-1', PASSWORD];
+    for (const [index, { service }] of cases.entries()) {
+      const error = await service.login('alice', attempts[index], null, 'basic').then(
+        () => undefined,
+        (reason: unknown) => reason as ApiException,
+      );
+      expect(error).toBeInstanceOf(ApiException);
+      expect(error?.toApiError()).toEqual({
+        status: 401,
+        detail: BASIC_LOGIN_FAILED_MESSAGE,
+        errors: undefined,
+        headers: { 'WWW-Authenticate': 'Basic realm="api"' },
+      });
+    }
+  });
+
   it('issues a token and records the login, without rehashing a current hash', async () => {
     const hasher = new PasswordHasher();
     const { service, users, tokens } = setup(await userWith(hasher.hash(PASSWORD)));
@@ -149,26 +168,43 @@ describe('AuthService.login', () => {
 describe('AuthService.changePassword', () => {
   const principal = { id: 3, username: 'alice', email: 'alice@example.com', tokenId: 11 };
 
-  it('reports a wrong current password and a weak new one together, changing nothing', async () => {
+  async function changeFailure(dto: { old_password: string; new_password1: string; new_password2: string }): Promise<ApiException | undefined> {
     const hasher = new PasswordHasher();
     const { service, users, tokens } = setup(await userWith(hasher.hash(PASSWORD)));
-    const error = await service.changePassword(principal, { currentPassword: 'wrong-Password-1', newPassword: 'Alice#9' }).then(
+    const error = await service.changePassword(principal, dto).then(
       () => undefined,
       (reason: unknown) => reason as ApiException,
     );
-    expect(error?.getStatus()).toBe(400);
-    expect(error?.errors).toEqual({
-      currentPassword: [WRONG_CURRENT_PASSWORD_MESSAGE],
-      newPassword: ['The password is too similar to the username.', 'This password is too short. It must contain at least 8 characters.'],
-    });
     expect(users.setPasswordHash).not.toHaveBeenCalled();
     expect(tokens.revokeAllExcept).not.toHaveBeenCalled();
+    expect(error?.getStatus()).toBe(400);
+    return error;
+  }
+
+  it('reports a wrong old password alone (a field error stops DRF before the form checks), changing nothing', async () => {
+    const error = await changeFailure({ old_password: 'wrong-Password-1', new_password1: 'Alice#9', new_password2: 'other' });
+    expect(error?.errors).toEqual({ old_password: [WRONG_OLD_PASSWORD_MESSAGE] });
+  });
+
+  it('reports two different new passwords under new_password2, changing nothing', async () => {
+    const error = await changeFailure({ old_password: PASSWORD, new_password1: 'amber-Quarry-73-whistle', new_password2: 'amber-Quarry-73-whistlE' });
+    expect(error?.errors).toEqual({ new_password2: [PASSWORD_MISMATCH_MESSAGE] });
+    expect(PASSWORD_MISMATCH_MESSAGE).toBe('The two password fields didn\u2019t match.');
+  });
+
+  it('reports every failing validator under new_password2, judged against this user', async () => {
+    const error = await changeFailure({ old_password: PASSWORD, new_password1: 'Alice#9', new_password2: 'Alice#9' });
+    expect(error?.errors).toEqual({
+      new_password2: ['The password is too similar to the username.', 'This password is too short. It must contain at least 8 characters.'],
+    });
   });
 
   it('stores a new argon2id hash and revokes every other token in one transaction', async () => {
     const hasher = new PasswordHasher();
     const { service, users, tokens } = setup(await userWith(hasher.hash(PASSWORD)));
-    await service.changePassword(principal, { currentPassword: PASSWORD, newPassword: 'amber-Quarry-73-whistle' });
+    await expect(
+      service.changePassword(principal, { old_password: PASSWORD, new_password1: 'amber-Quarry-73-whistle', new_password2: 'amber-Quarry-73-whistle' }),
+    ).resolves.toEqual({ detail: PASSWORD_CHANGED_MESSAGE });
     const [, hash, usedManager] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, EntityManager];
     expect(usedManager).toBe(manager);
     await expect(hasher.verify(hash, 'amber-Quarry-73-whistle')).resolves.toBe(true);

@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Principal } from '../common/decorators/current-user.decorator';
-import { ApiException, FieldErrors, validationFailed } from '../common/http/problem-details';
+import { ApiException, unauthorized, validationFailed } from '../common/http/problem-details';
+import { AUTH_MESSAGES } from './authorization-header';
 import { PasswordHasher } from '../users/password-hasher';
 import { validatePassword } from '../users/password-validators';
 import { User } from '../users/user.entity';
@@ -10,9 +11,19 @@ import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
 import { IssuedToken, TokensService } from './tokens.service';
 
-export const LOGIN_FAILED_MESSAGE = 'Invalid username/password.';
+/** The tutorial's LoginSerializer, for credentials in the body (a 400 under `non_field_errors`). */
+export const LOGIN_FAILED_MESSAGE = 'Incorrect Credentials Passed.';
+/** knox's LoginView behind DRF's BasicAuthentication, for HTTP Basic credentials (a 401). */
+export const BASIC_LOGIN_FAILED_MESSAGE = 'Invalid username/password.';
+export const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="api"' } as const;
 export const DUPLICATE_USERNAME_MESSAGE = 'A user with that username already exists.';
-export const WRONG_CURRENT_PASSWORD_MESSAGE = 'Your old password was entered incorrectly. Please enter it again.';
+/** Django's PasswordChangeForm and SetPasswordForm, as dj-rest-auth answers them. */
+export const WRONG_OLD_PASSWORD_MESSAGE = 'Your old password was entered incorrectly. Please enter it again.';
+export const PASSWORD_MISMATCH_MESSAGE = 'The two password fields didn\u2019t match.';
+export const PASSWORD_CHANGED_MESSAGE = 'New password has been saved.';
+
+/** Where login read the credentials: each source fails with its own answer. */
+export type CredentialSource = 'body' | 'basic';
 
 export interface PublicUser {
   id: number;
@@ -46,13 +57,13 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(dto.password);
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const user = await this.users.create({ username: dto.username, email: dto.email, passwordHash }, manager);
+        const user = await this.users.create({ username: dto.username, email: dto.email ?? '', passwordHash }, manager);
         const issued = await this.tokens.issue(user.id, null, manager);
         return toTokenResponse(user, issued);
       });
     } catch (error) {
       if (error instanceof DuplicateUsernameError) {
-        throw new ApiException(HttpStatus.CONFLICT, DUPLICATE_USERNAME_MESSAGE, { username: [DUPLICATE_USERNAME_MESSAGE] });
+        throw validationFailed({ username: [DUPLICATE_USERNAME_MESSAGE] });
       }
       throw error;
     }
@@ -63,14 +74,14 @@ export class AuthService {
    * user), and the same argon2 work for each, so neither the body nor the
    * timing reveals which usernames exist.
    */
-  async login(username: string, password: string, tokenName: string | null): Promise<TokenResponse> {
+  async login(username: string, password: string, tokenName: string | null, source: CredentialSource = 'body'): Promise<TokenResponse> {
     const user = await this.users.findByUsernameWithHash(username);
     if (!user) {
       await this.hasher.verifyDummy(password);
-      throw loginFailed();
+      throw loginFailed(source);
     }
     const valid = await this.hasher.verify(user.passwordHash, password);
-    if (!valid || !user.isActive) throw loginFailed();
+    if (!valid || !user.isActive) throw loginFailed(source);
 
     // Parameters changed since this hash was made (or it predates argon2id at
     // OWASP's settings): store a fresh hash while we hold the plain password.
@@ -85,28 +96,37 @@ export class AuthService {
     });
   }
 
-  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<void> {
+  /**
+   * dj-rest-auth's PasswordChangeSerializer: the old password is checked first and
+   * alone (a field error stops DRF before the form's own checks); then Django's
+   * SetPasswordForm, which reports a mismatch, or else every failing validator,
+   * under `new_password2`.
+   */
+  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<{ detail: string }> {
     const user = await this.users.findByIdWithHash(principal.id);
-    if (!user) throw loginFailed();
-    const errors: FieldErrors = {};
-    if (!(await this.hasher.verify(user.passwordHash, dto.currentPassword))) {
-      errors.currentPassword = [WRONG_CURRENT_PASSWORD_MESSAGE];
+    // The token's user was deleted between authentication and now.
+    if (!user) throw unauthorized(AUTH_MESSAGES.inactive);
+    if (!(await this.hasher.verify(user.passwordHash, dto.old_password))) {
+      throw validationFailed({ old_password: [WRONG_OLD_PASSWORD_MESSAGE] });
     }
-    const problems = validatePassword(dto.newPassword, { username: user.username, email: user.email });
-    if (problems.length > 0) errors.newPassword = problems;
-    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+    if (dto.new_password1 !== dto.new_password2) throw validationFailed({ new_password2: [PASSWORD_MISMATCH_MESSAGE] });
+    const problems = validatePassword(dto.new_password2, { username: user.username, email: user.email });
+    if (problems.length > 0) throw validationFailed({ new_password2: problems });
 
-    const passwordHash = await this.hasher.hash(dto.newPassword);
+    const passwordHash = await this.hasher.hash(dto.new_password2);
     await this.dataSource.transaction(async (manager) => {
       await this.users.setPasswordHash(user.id, passwordHash, manager);
       // Whoever else held a token (or a stolen one) is logged out; this session stays.
       await this.tokens.revokeAllExcept(user.id, principal.tokenId, manager);
     });
+    return { detail: PASSWORD_CHANGED_MESSAGE };
   }
 }
 
-function loginFailed(): ApiException {
-  return new ApiException(HttpStatus.UNAUTHORIZED, LOGIN_FAILED_MESSAGE, undefined, { 'WWW-Authenticate': 'Token' });
+function loginFailed(source: CredentialSource): ApiException {
+  return source === 'basic'
+    ? new ApiException(HttpStatus.UNAUTHORIZED, BASIC_LOGIN_FAILED_MESSAGE, undefined, { ...BASIC_CHALLENGE })
+    : validationFailed({ non_field_errors: [LOGIN_FAILED_MESSAGE] });
 }
 
 function toTokenResponse(user: Pick<User, 'id' | 'username' | 'email'>, issued: IssuedToken): TokenResponse {

@@ -19,13 +19,14 @@ export interface IssuedToken {
   row: AuthToken;
 }
 
+/** A token as the token list shows it: knox's model fields, snake_case as DRF renders them. */
 export interface TokenView {
   id: number;
-  tokenKey: string;
+  token_key: string;
   name: string | null;
-  createdAt: Date;
+  created: Date;
   expiry: Date | null;
-  lastUsedAt: Date | null;
+  last_used_at: Date | null;
   current: boolean;
 }
 
@@ -111,11 +112,11 @@ export class TokensService {
     const rows = await this.tokens.listUnexpired(principal.id, new Date());
     return rows.map((row) => ({
       id: row.id,
-      tokenKey: row.tokenKey,
+      token_key: row.tokenKey,
       name: row.name,
-      createdAt: row.createdAt,
+      created: row.createdAt,
       expiry: row.expiry,
-      lastUsedAt: row.lastUsedAt,
+      last_used_at: row.lastUsedAt,
       current: row.id === principal.tokenId,
     }));
   }

@@ -11,6 +11,11 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('takes createuser without an email (optional, as Django stores a blank one)', () => {
+    expect(parseCommandLine(['createuser', 'alice', '--password-stdin'])).toMatchObject({ command: 'createuser', args: ['alice'] });
+    expect(parseCommandLine(['createuser', '--help'])).toEqual({ help: expect.stringContaining('createuser <username> [email]') });
+  });
+
   it('accepts a username that starts with a dash after --', () => {
     expect(parseCommandLine(['deactivate', '--', '-bob'])).toMatchObject({ command: 'deactivate', args: ['-bob'] });
   });
@@ -24,7 +29,8 @@ describe('parseCommandLine', () => {
   it.each([
     [[], 'No command given.'],
     [['frobnicate'], 'Unknown command: "frobnicate".'],
-    [['createuser', 'alice'], 'createuser: missing <email>.'],
+    [['createuser'], 'createuser: missing <username>.'],
+    [['createuser', 'alice', 'a@example.com', 'extra'], 'createuser: unexpected argument "extra".'],
     [['changepassword'], 'changepassword: missing <username>.'],
     [['activate', 'alice', 'bob'], 'activate: unexpected argument "bob".'],
     [['prunetokens', '--password-stdin'], 'prunetokens takes no password; --password-stdin is not allowed.'],

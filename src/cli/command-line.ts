@@ -5,6 +5,8 @@ export type CommandName = 'createuser' | 'changepassword' | 'deactivate' | 'acti
 
 interface CommandSpec {
   args: string[];
+  /** Arguments that may be left out, after the required ones. */
+  optionalArgs?: string[];
   summary: string;
   details: string;
   example: string;
@@ -13,9 +15,10 @@ interface CommandSpec {
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   createuser: {
-    args: ['username', 'email'],
+    args: ['username'],
+    optionalArgs: ['email'],
     readsPassword: true,
-    summary: 'Create an active user (same rules as POST /api/auth/register).',
+    summary: 'Create an active user (same rules as POST /api/auth/register; no email is stored as "").',
     details:
       'Asks for the password twice without echoing it, or reads it from stdin with --password-stdin.\n' +
       'Usernames are unique regardless of case; the password must pass Django\'s validators.',
@@ -143,7 +146,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
     const missing = spec.args.slice(args.length).map((arg) => `<${arg}>`).join(' ');
     throw new UsageError(`${name}: missing ${missing}.`, usage);
   }
-  if (args.length > spec.args.length) throw new UsageError(`${name}: unexpected argument "${args[spec.args.length]}".`, usage);
+  const most = spec.args.length + (spec.optionalArgs?.length ?? 0);
+  if (args.length > most) throw new UsageError(`${name}: unexpected argument "${args[most]}".`, usage);
   const passwordStdin = parsed.values['password-stdin'] ?? false;
   if (passwordStdin && !spec.readsPassword) throw new UsageError(`${name} takes no password; --password-stdin is not allowed.`, usage);
 
@@ -160,5 +164,5 @@ function isCommand(name: string): name is CommandName {
 }
 
 function signature(name: string, spec: CommandSpec): string {
-  return [name, ...spec.args.map((arg) => `<${arg}>`)].join(' ');
+  return [name, ...spec.args.map((arg) => `<${arg}>`), ...(spec.optionalArgs ?? []).map((arg) => `[${arg}]`)].join(' ');
 }

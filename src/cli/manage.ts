@@ -97,7 +97,7 @@ async function execute(service: ManagementService, { command, args }: ParsedComm
   switch (command) {
     case 'createuser': {
       const user = await service.createUser(args[0], args[1], passwords as PasswordSource);
-      return `Created user "${user.username}" (id ${user.id}, ${user.email}).`;
+      return `Created user "${user.username}" (id ${user.id}, ${user.email === '' ? 'no email' : user.email}).`;
     }
     case 'changepassword': {
       const { username, revokedTokens } = await service.changePassword(args[0], passwords as PasswordSource);

@@ -41,18 +41,18 @@ export class ManagementService {
     );
   }
 
-  async createUser(username: string, email: string, passwords: PasswordSource): Promise<CreatedUser> {
+  async createUser(username: string, email: string | undefined, passwords: PasswordSource): Promise<CreatedUser> {
     // The register route's rules (and trimming), checked before asking for a password.
     const { fields, errors } = await validateRegistration({ username, email });
     delete errors.password;
     if (Object.keys(errors).length > 0) throw invalidInput(errors);
     if (await this.users.findByUsernameWithHash(fields.username)) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
 
-    const password = await passwords.obtain((candidate) => passwordProblems(candidate, fields));
+    const password = await passwords.obtain((candidate) => passwordProblems(candidate, { username: fields.username, email: fields.email ?? '' }));
     const passwordHash = await this.hasher.hash(password);
     try {
       // The unique index still decides if someone registers the name meanwhile.
-      const user = await this.users.create({ username: fields.username, email: fields.email, passwordHash });
+      const user = await this.users.create({ username: fields.username, email: fields.email ?? '', passwordHash });
       return { id: user.id, username: user.username, email: user.email };
     } catch (error) {
       if (error instanceof DuplicateUsernameError) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
@@ -108,7 +108,7 @@ export class ManagementService {
   }
 }
 
-async function validateRegistration(input: { username: string; email: string; password?: string }): Promise<{
+async function validateRegistration(input: { username: string; email?: string; password?: string }): Promise<{
   fields: RegisterDto;
   errors: FieldErrors;
 }> {

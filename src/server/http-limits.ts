@@ -3,13 +3,13 @@ import type { Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
-import { problem, replyWithProblem } from '../common/http/problem-details';
+import { renderError, replyWithError } from '../common/http/problem-details';
 import { securityHeadersFor } from '../common/http/security-headers';
 
 export const HANDLER_TIMEOUT_DETAIL = 'The request took too long to process. Please retry shortly.';
 
-function sendProblem(reply: FastifyReply, status: number, detail: string, headers: Record<string, string> = {}): void {
-  replyWithProblem(reply, problem(status, detail), headers);
+function sendError(reply: FastifyReply, status: number, detail: string, headers: Record<string, string> = {}): void {
+  replyWithError(reply, { status, detail, headers });
 }
 
 /**
@@ -27,8 +27,9 @@ export function applyServerLimits(server: Server, http: AppConfig['http']): void
 
 /**
  * Requests Node rejects before Fastify sees them (oversized headers, bad
- * framing, too slow) still get a problem-details answer instead of Node's
- * bare status line.
+ * framing, too slow) still get DRF's `{"detail": ...}` instead of Node's
+ * bare status line. The request was not parsed, so there is no `Accept` to
+ * negotiate with: the default form.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -42,9 +43,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'The request was not received in time.']
         : [400, 'Malformed request.'];
-  const body = JSON.stringify(problem(status, detail));
+  const { contentType, body } = renderError({ status, detail }, undefined);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${contentType}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -56,7 +57,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
 export function answerFrameworkError(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   reply.headers(securityHeadersFor(request.url));
-  sendProblem(reply, status, status === 414 ? 'Request URI is too long.' : 'Malformed request.');
+  sendError(reply, status, status === 414 ? 'Request URI is too long.' : 'Malformed request.');
 }
 
 /**
@@ -68,9 +69,9 @@ export function answerFrameworkError(error: Error & { statusCode?: number }, req
 export function installRequestLimits(fastify: FastifyInstance, http: AppConfig['http']): void {
   const { maxUrlLength, handlerTimeoutMs } = http;
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.url.length > maxUrlLength) return sendProblem(reply, 414, 'Request URI is too long.');
+    if (request.url.length > maxUrlLength) return sendError(reply, 414, 'Request URI is too long.');
     const timer = setTimeout(() => {
-      if (!reply.sent) sendProblem(reply, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });
+      if (!reply.sent) sendError(reply, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });
     }, handlerTimeoutMs);
     reply.raw.once('close', () => clearTimeout(timer));
     done();
@@ -108,7 +109,7 @@ export const duplicateHeaderDetail = (name: string): string => `Multiple "${name
 export function installDuplicateHeaderCheck(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const duplicated = duplicatedSingleHeader(request.raw.rawHeaders);
-    if (duplicated !== null) return sendProblem(reply, 400, duplicateHeaderDetail(duplicated));
+    if (duplicated !== null) return sendError(reply, 400, duplicateHeaderDetail(duplicated));
     done();
   });
 }

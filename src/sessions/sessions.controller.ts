@@ -6,7 +6,7 @@ import { BrowserSessions } from './browser-sessions.service';
 
 export class CsrfTokenResponse {
   @ApiProperty({ description: 'The value of the csrftoken cookie, to send back in X-CSRFToken', example: 'Vq3k...64 characters' })
-  csrfToken: string;
+  csrf_token: string;
 }
 
 @ApiTags('auth')
@@ -24,6 +24,6 @@ export class SessionsController {
   })
   @ApiOkResponse({ type: CsrfTokenResponse })
   csrfToken(@Req() request: FastifyRequest, @Res({ passthrough: true }) response: FastifyReply): CsrfTokenResponse {
-    return { csrfToken: this.sessions.issueCsrfToken(request, response, this.sessions.sessionTokenOf(request)) };
+    return { csrf_token: this.sessions.issueCsrfToken(request, response, this.sessions.sessionTokenOf(request)) };
   }
 }

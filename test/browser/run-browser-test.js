@@ -120,7 +120,7 @@ async function main() {
       await page.getByRole('button', { name: 'Create account' }).click();
       await expectText(page.locator('#email-error'), 'Enter a valid email address.');
       await expectText(page.locator('#password-error'), 'This password is too short.');
-      await expectText(page.locator('.form-error'), 'Invalid input.');
+      await expectText(page.locator('.form-error'), 'Please correct the fields marked below.');
       if (!(await page.getByLabel('Email').evaluate((element) => element === document.activeElement))) throw new Error('focus did not move to the first field in error');
       await screenshot('register-errors');
     });
@@ -147,9 +147,10 @@ async function main() {
     await step('a wrong password is reported at the top of the form', async () => {
       await page.getByLabel('Username').fill(username);
       await page.getByLabel('Password').fill('wrong-password-1');
-      watcher.expect('POST', '/api/auth/login', 401);
+      watcher.expect('POST', '/api/auth/login', 400);
       await page.getByLabel('Password').press('Enter');
-      await expectText(page.locator('.form-error'), 'Invalid username/password.');
+      // The tutorial's LoginSerializer: non_field_errors, shown at the top of the form.
+      await expectText(page.locator('.form-error'), 'Incorrect Credentials Passed.');
       await screenshot('login-error');
     });
 

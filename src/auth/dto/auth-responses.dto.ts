@@ -22,15 +22,21 @@ export class TokenListItem {
   @ApiProperty({ example: 12 })
   id: number;
   @ApiProperty({ description: 'The first characters of the token, for telling tokens apart', example: 'kR2fA9xQ' })
-  tokenKey: string;
+  token_key: string;
   @ApiProperty({ type: String, nullable: true, example: 'laptop' })
   name: string | null;
   @ApiProperty({ type: String, format: 'date-time' })
-  createdAt: string;
+  created: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   expiry: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
-  lastUsedAt: string | null;
+  last_used_at: string | null;
   @ApiProperty({ description: 'True for the token that made this request' })
   current: boolean;
+}
+
+/** A success answered with one sentence, as dj-rest-auth's views answer. */
+export class DetailResponse {
+  @ApiProperty({ example: 'New password has been saved.' })
+  detail: string;
 }

@@ -1,10 +1,14 @@
 import { TextField } from '../../common/http/fields';
 import { MAX_PASSWORD_LENGTH } from '../../users/password-validators';
 
+/** dj-rest-auth's PasswordChangeSerializer: the old password, and the new one twice. */
 export class ChangePasswordDto {
   @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password' })
-  currentPassword: string;
+  old_password: string;
 
   @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password' })
-  newPassword: string;
+  new_password1: string;
+
+  @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password' })
+  new_password2: string;
 }

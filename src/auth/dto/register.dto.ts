@@ -42,8 +42,9 @@ export class RegisterDto {
   @TextField({ maxLength: 150, trim: false, pattern: { regex: USERNAME_PATTERN, message: USERNAME_MESSAGE }, example: 'alice' })
   username: string;
 
-  @TextField({ maxLength: 254, email: true, example: 'alice@example.com' })
-  email: string;
+  /** Optional and blank-able, as Django's `User.email` (`blank=True`); stored as `""` when absent. */
+  @TextField({ maxLength: 254, email: true, required: false, allowBlank: true, example: 'alice@example.com' })
+  email?: string;
 
   // Listed first so that it is registered last: the field's own checks (required, blank, length) answer before Django's validators.
   @Validate(DjangoPasswordConstraint)

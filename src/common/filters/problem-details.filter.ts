@@ -3,11 +3,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-unavailable';
 import { RouteTable } from '../../server/route-table';
-import { ApiException, problem, ProblemDetails, replyWithProblem } from '../http/problem-details';
+import { ApiError, ApiException, replyWithError } from '../http/problem-details';
 
 /**
- * Every error leaves as RFC 9457 problem details with the DRF sentence in
- * `detail`. Unexpected errors are logged with their stack here and answered
+ * Every error leaves as DRF's body (`{"detail": ...}`, or the field errors of a
+ * validation failure), or as RFC 9457 problem details with the same sentences
+ * when the request's `Accept` prefers them. Unexpected errors are logged with their stack here and answered
  * with a generic 500 that reveals nothing.
  */
 @Catch()
@@ -22,46 +23,37 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     if (reply.sent) return;
 
-    const { body, headers } = this.toProblem(exception, request);
-    replyWithProblem(reply, body, headers);
+    replyWithError(reply, this.toApiError(exception, request));
   }
 
-  private toProblem(exception: unknown, request: FastifyRequest): { body: ProblemDetails; headers: Record<string, string> } {
-    if (exception instanceof ApiException) {
-      return { body: problem(exception.getStatus(), exception.detail, exception.errors), headers: exception.headers };
-    }
+  private toApiError(exception: unknown, request: FastifyRequest): ApiError {
+    if (exception instanceof ApiException) return exception.toApiError();
     if (exception instanceof NotFoundException && request.is404) {
       // No route matched this method; if one matches the path, DRF answers 405 and lists what is allowed.
       const allowed = RouteTable.of(this.adapterHost?.httpAdapter?.getInstance?.())?.allowedMethods(pathOf(request)) ?? [];
       if (allowed.length > 0 && !allowed.includes(request.method)) {
-        return {
-          body: problem(HttpStatus.METHOD_NOT_ALLOWED, `Method "${request.method}" not allowed.`),
-          headers: { Allow: allowed.join(', ') },
-        };
+        return { status: HttpStatus.METHOD_NOT_ALLOWED, detail: `Method "${request.method}" not allowed.`, headers: { Allow: allowed.join(', ') } };
       }
     }
     if (exception instanceof HttpException) {
       // Fastify's own refusals reach us wrapped by the adapter.
       const fastifyProblem = asFastifyError(exception.cause, request);
-      if (fastifyProblem) return { body: fastifyProblem, headers: {} };
+      if (fastifyProblem) return fastifyProblem;
       const status = exception.getStatus();
-      return { body: problem(status, defaultDetail(status, exception)), headers: {} };
+      return { status, detail: defaultDetail(status, exception) };
     }
     const fastifyError = asFastifyError(exception, request);
-    if (fastifyError) return { body: fastifyError, headers: {} };
+    if (fastifyError) return fastifyError;
 
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`database unavailable during ${request.method} ${pathOf(request)}`);
-      return {
-        body: problem(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unavailable. Please retry shortly.'),
-        headers: { 'Retry-After': '5' },
-      };
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, detail: 'The service is temporarily unavailable. Please retry shortly.', headers: { 'Retry-After': '5' } };
     }
     this.logger.error(
       `unhandled error during ${request.method} ${pathOf(request)}`,
       exception instanceof Error ? exception.stack : String(exception),
     );
-    return { body: problem(HttpStatus.INTERNAL_SERVER_ERROR, 'A server error occurred.'), headers: {} };
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'A server error occurred.' };
   }
 }
 
@@ -92,19 +84,19 @@ function defaultDetail(status: number, exception: HttpException): string {
  * the limit, a bad Content-Length or URL. All are the client's: keep their
  * status with a clear sentence.
  */
-function asFastifyError(exception: unknown, request: FastifyRequest): ProblemDetails | null {
+function asFastifyError(exception: unknown, request: FastifyRequest): ApiError | null {
   const error = exception as { code?: unknown; statusCode?: unknown };
   if (typeof error !== 'object' || error === null || typeof error.code !== 'string' || !error.code.startsWith('FST_')) return null;
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const type = (request.headers['content-type'] ?? '').split(';')[0].trim().slice(0, 100);
-      return problem(415, `Unsupported media type "${type}" in request.`);
+      return { status: 415, detail: `Unsupported media type "${type}" in request.` };
     }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, 'Request body is too large.');
+      return { status: 413, detail: 'Request body is too large.' };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return problem(400, 'The request body was not received in full.');
+      return { status: 400, detail: 'The request body was not received in full.' };
   }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 0;
-  return status >= 400 && status < 500 ? problem(status, 'Malformed request.') : null;
+  return status >= 400 && status < 500 ? { status, detail: 'Malformed request.' } : null;
 }

@@ -15,6 +15,8 @@ export interface TextFieldOptions {
   example?: string;
   format?: string;
   nullable?: boolean;
+  /** DRF's `allow_blank` (a model field with `blank=True`, as Django's `User.email`): `""` is a valid value. */
+  allowBlank?: boolean;
 }
 
 /** DRF tells a missing field ("required") from an explicit null ("may not be null"). */
@@ -36,7 +38,7 @@ export function TextField(options: TextFieldOptions): PropertyDecorator {
       type: String,
       required,
       maxLength: options.maxLength,
-      minLength: 1,
+      minLength: options.allowBlank ? undefined : 1,
       description: options.description,
       example: options.example,
       format: options.email ? 'email' : options.format,
@@ -44,7 +46,7 @@ export function TextField(options: TextFieldOptions): PropertyDecorator {
     }),
     ...presence,
     IsString({ message: DRF.notAString }),
-    IsNotEmpty({ message: DRF.blank }),
+    ...(options.allowBlank ? [] : [IsNotEmpty({ message: DRF.blank })]),
     ValidateBy({
       name: 'maxCodePoints',
       validator: {
@@ -61,6 +63,8 @@ export function TextField(options: TextFieldOptions): PropertyDecorator {
     }),
   ];
   if (options.nullable) decorators.push(ValidateIf((_object, value) => value !== null));
+  // A blank value passes every check below (a string, short, no null character), so none of them needs to judge it.
+  if (options.allowBlank) decorators.push(ValidateIf((_object, value) => value !== ''));
   if (options.trim ?? true) {
     decorators.unshift(Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)));
   }

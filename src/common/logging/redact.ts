@@ -1,5 +1,5 @@
 const SECRET_NAMES =
-  '(?:proxy-)?authorization|cookie|set-cookie|password|current_?password|new_?password|token|access_?token|refresh_?token|' +
+  '(?:proxy-)?authorization|cookie|set-cookie|password[12]?|(?:current|old|new)_?password[12]?|token|access_?token|refresh_?token|' +
   'x-csrftoken|csrfmiddlewaretoken|csrf_?token|session|session_?id|secret|api_?key|x-api-key';
 const SECRET_KEYS = new RegExp(`^(?:${SECRET_NAMES})$`, 'i');
 

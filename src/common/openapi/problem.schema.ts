@@ -1,7 +1,26 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
-/** RFC 9457 problem details, as every error of this API is answered. */
+/** DRF's body for every error that is not a validation failure. */
+export class DetailErrorSchema {
+  @ApiProperty({ example: 'Invalid token.', description: "DRF's or knox's sentence" })
+  detail: string;
+}
+
+/**
+ * DRF's serializer errors, the body of a validation failure: one key per bad field
+ * (`non_field_errors` for the whole body), each a list of sentences. A schema object
+ * rather than a class: it has no fixed properties.
+ */
+export const FIELD_ERRORS_SCHEMA = {
+  title: 'FieldErrors',
+  type: 'object',
+  description: 'One key per bad field, and `non_field_errors` for errors of the whole body; each a list of sentences',
+  additionalProperties: { type: 'array', items: { type: 'string' } },
+  example: { username: ['A user with that username already exists.'], password: ['This password is too common.'] },
+} as const;
+
+/** RFC 9457 problem details: the same error, when the request's `Accept` prefers `application/problem+json`. */
 export class ProblemDetailsSchema {
   @ApiProperty({ example: 'about:blank' })
   type: string;
@@ -9,10 +28,10 @@ export class ProblemDetailsSchema {
   title: string;
   @ApiProperty({ example: 401 })
   status: number;
-  @ApiProperty({ example: 'Invalid token.', description: "The DRF/knox sentence clients read as `.detail`" })
+  @ApiProperty({ example: 'Invalid token.', description: 'The sentence of the DRF body; `Invalid input.` for a validation failure' })
   detail: string;
   @ApiPropertyOptional({
-    description: 'Per-field messages (validation errors only), the DRF field-error shape',
+    description: 'Validation failures only: the field errors of the DRF body',
     example: { email: ['Enter a valid email address.'] },
     type: 'object',
     additionalProperties: { type: 'array', items: { type: 'string' } },
@@ -21,28 +40,35 @@ export class ProblemDetailsSchema {
 }
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input: `errors` names each bad field',
-  401: 'Missing, malformed, unknown, revoked or expired token',
+  400: 'Invalid input: one key per bad field (or `{"detail": ...}` for a body that does not parse)',
+  401: 'Missing, malformed, unknown, revoked or expired token (with `WWW-Authenticate: Token`)',
   403: 'Forbidden',
   404: 'Not found.',
   409: 'Conflict with an existing record',
   413: 'Request body larger than 100 kB',
   415: 'Unsupported body content type',
-  429: 'Too many requests',
+  429: 'Too many requests (with a `Retry-After` header)',
   503: 'Database unavailable; retry after `Retry-After` seconds',
 };
 
-/** Documents problem-details answers for the given statuses. */
+/** Statuses whose DRF body may be field errors rather than `{"detail": ...}`. */
+const MAY_CARRY_FIELD_ERRORS = new Set([400, 409]);
+
+/** The `content` of an error response: DRF's body as application/json, problem details on request. */
+export function errorContent(status: number): Record<string, { schema: Record<string, unknown> }> {
+  const detail = { $ref: getSchemaPath(DetailErrorSchema) };
+  return {
+    'application/json': { schema: MAY_CARRY_FIELD_ERRORS.has(status) ? { oneOf: [FIELD_ERRORS_SCHEMA, detail] } : detail },
+    'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } },
+  };
+}
+
+/** Documents the error answers for the given statuses, in both forms the server sends. */
 export function ApiProblems(...statuses: Array<number | [number, string]>): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...statuses.map((entry) => {
       const [status, description] = Array.isArray(entry) ? entry : [entry, DESCRIPTIONS[entry] ?? 'Error'];
-      // Documented under the media type the filter really sends, not application/json.
-      return ApiResponse({
-        status,
-        description,
-        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsSchema) } } },
-      });
+      return ApiResponse({ status, description, content: errorContent(status) });
     }),
   );
 }

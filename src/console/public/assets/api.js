@@ -3,11 +3,25 @@
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** DRF's serializer errors: every value a list of sentences. */
+function isFieldErrors(body) {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const values = Object.values(body);
+  return values.length > 0 && values.every((value) => Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}
+
+/**
+ * An error answer in DRF's shape: `{"detail": "..."}`, or a validation failure's
+ * field errors at the top level (`non_field_errors` for the whole form).
+ */
 export class ApiError extends Error {
-  constructor(status, problem) {
-    super((problem && problem.detail) || `The server answered ${status}.`);
+  constructor(status, body) {
+    const detail = body && typeof body.detail === 'string' ? body.detail : null;
+    const fieldErrors = detail === null && isFieldErrors(body) ? body : {};
+    super(detail || (fieldErrors.non_field_errors || []).join(' ') || `The server answered ${status}.`);
     this.status = status;
-    this.problem = problem || {};
+    this.detail = detail;
+    this.fieldErrors = fieldErrors;
   }
 }
 
@@ -65,7 +79,7 @@ export async function api(method, path, body) {
   try {
     return await send(method, path, body);
   } catch (error) {
-    const stale = error instanceof ApiError && error.status === 403 && /^CSRF Failed: CSRF (token incorrect|cookie not set)/.test(error.problem.detail || '');
+    const stale = error instanceof ApiError && error.status === 403 && /^CSRF Failed: CSRF (token incorrect|cookie not set)/.test(error.detail || '');
     if (!stale) throw error;
     await refreshCsrfToken();
     return send(method, path, body);
@@ -98,16 +112,17 @@ export function clearErrors(form) {
 }
 
 /**
- * Problem details onto the form: each message in `errors` under the field it
- * names, `detail` (and messages for fields the form does not have) at the
- * top. Focus goes to the first field in error, else to the top message.
+ * DRF's errors onto the form: each field's messages under the field it names;
+ * `non_field_errors`, `detail` and messages for fields the form does not have
+ * at the top. Focus goes to the first field in error, else to the top message.
  */
 export function showErrors(form, error) {
   clearErrors(form);
-  const problem = error instanceof ApiError ? error.problem : {};
-  const unplaced = [];
+  const fieldErrors = error instanceof ApiError ? error.fieldErrors : {};
+  const unplaced = [...(fieldErrors.non_field_errors || [])];
   let firstInvalid = null;
-  for (const [field, messages] of Object.entries(problem.errors || {})) {
+  for (const [field, messages] of Object.entries(fieldErrors)) {
+    if (field === 'non_field_errors') continue;
     const input = form.elements.namedItem(field);
     const slot = /^[A-Za-z0-9_]+$/.test(field) ? form.querySelector(`#${field}-error`) : null;
     if (!input || !slot) {
@@ -119,8 +134,12 @@ export function showErrors(form, error) {
     if (!firstInvalid) firstInvalid = input;
   }
   const top = form.querySelector('.form-error');
-  const detail = error instanceof ApiError ? error.problem.detail || error.message : 'Could not reach the server. Check your connection and try again.';
-  top.textContent = [detail, ...unplaced].join(' ');
+  let messages;
+  if (!(error instanceof ApiError)) messages = ['Could not reach the server. Check your connection and try again.'];
+  else if (error.detail !== null) messages = [error.detail, ...unplaced];
+  else if (unplaced.length > 0) messages = unplaced;
+  else messages = [firstInvalid ? 'Please correct the fields marked below.' : error.message];
+  top.textContent = messages.join(' ');
   top.hidden = false;
   (firstInvalid || top).focus();
 }

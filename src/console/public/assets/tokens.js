@@ -27,16 +27,16 @@ function tokenRow(token) {
     type: 'button',
     className: 'small danger-text',
     text: token.current ? 'Sign out' : 'Revoke',
-    'aria-label': token.current ? 'Revoke this session and sign out' : `Revoke token ${token.tokenKey}`,
+    'aria-label': token.current ? 'Revoke this session and sign out' : `Revoke token ${token.token_key}`,
   });
   revoke.addEventListener('click', () => revokeToken(token));
-  const key = element('td', {}, [element('code', { text: `${token.tokenKey}…` })]);
+  const key = element('td', {}, [element('code', { text: `${token.token_key}…` })]);
   if (token.current) key.append(' ', element('span', { className: 'badge', text: 'This session' }));
   return element('tr', { 'data-id': String(token.id) }, [
     key,
     element('td', { text: token.name || '—' }),
-    element('td', { className: 'nowrap', text: formatDate(token.createdAt) }),
-    element('td', { className: 'nowrap', text: token.lastUsedAt ? formatDate(token.lastUsedAt) : 'Never' }),
+    element('td', { className: 'nowrap', text: formatDate(token.created) }),
+    element('td', { className: 'nowrap', text: token.last_used_at ? formatDate(token.last_used_at) : 'Never' }),
     element('td', { className: 'nowrap', text: token.expiry ? formatDate(token.expiry) : 'Never' }),
     element('td', { className: 'row-actions' }, [revoke]),
   ]);
@@ -53,7 +53,7 @@ async function revokeToken(token) {
     window.location.replace('/');
     return;
   }
-  flash(`Revoked token ${token.tokenKey}…`);
+  flash(`Revoked token ${token.token_key}…`);
   await loadTokens();
   document.getElementById('logout-all').focus();
 }
