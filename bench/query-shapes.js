@@ -124,13 +124,13 @@ function shapes(app, data, prepared) {
   const query = prepared
     ? (pool, sql, parameters) => pool.query({ name: statementName(sql), text: sql, values: parameters })
     : (pool, sql, parameters) => pool.query(sql, parameters);
-  const defaults = { search: null, ordering: [{ field: 'createdAt', descending: true }, { field: 'id', descending: true }] };
-  const PAGE = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`;
+  const defaults = { search: null, ordering: [{ field: 'id', descending: false }] };
+  const PAGE = `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3`;
   const COUNT = 'SELECT count(*)::int AS count FROM leads WHERE owner_id = $1';
 
   /** The app's own statement (LeadsRepository's listStatement): the count joined to the page. */
   const appStatement = async (pool, ownerId, limit, offset) => {
-    const { statement, parameters } = app.listStatement(ownerId, { ...defaults, limit, offset });
+    const { statement, parameters } = app.listStatement(ownerId, { ...defaults, page: { limit, offset } }, { limit, offset });
     await query(pool, statement.text, parameters);
     return 1;
   };
@@ -152,7 +152,7 @@ function shapes(app, data, prepared) {
   const windowCount = async (pool, ownerId, limit, offset) => {
     await query(
       pool,
-      `SELECT ${LEAD_COLUMNS}, count(*) OVER () AS total FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      `SELECT ${LEAD_COLUMNS}, count(*) OVER () AS total FROM leads WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3`,
       [ownerId, limit, offset],
     );
     return 1;
@@ -162,7 +162,7 @@ function shapes(app, data, prepared) {
     const { rows } = await query(
       pool,
       `SELECT ${LEAD_COLUMNS}, (SELECT count(*)::int FROM leads WHERE owner_id = $1) AS total
-         FROM leads WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+         FROM leads WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3`,
       [ownerId, limit, offset],
     );
     if (rows.length > 0 || offset === 0) return 1;
@@ -193,7 +193,17 @@ function shapes(app, data, prepared) {
         return 2;
       },
     },
-    ...listShapes('list: 10 leads, limit 20 (S2)', (c) => pick(c).id, 20, 0),
+    {
+      group: 'plain list: 10 leads (S2)',
+      name: 'first part of the keyset list, one statement (app)',
+      chosen: true,
+      run: async (pool, c) => {
+        const { statement, parameters } = app.listPartStatement(pick(c).id, { ...defaults, page: null }, null, app.LIST_BATCH_SIZE);
+        await query(pool, statement.text, parameters);
+        return 1;
+      },
+    },
+    ...listShapes('list: 10 leads, limit 20', (c) => pick(c).id, 20, 0),
     ...listShapes('list: 10 leads, limit 5 (S2c)', (c) => pick(c).id, 5, 0),
     ...listShapes('list: 1,000 leads, limit 20', () => data.bigOwner, 20, 0),
     ...listShapes('list: 1,000 leads, limit 20, offset 900', () => data.bigOwner, 20, 900),
@@ -245,9 +255,9 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const appDist = resolve(ROOT, process.env.APP_DIST ?? 'dist');
   // The app's own statements, so that what is marked "(app)" is what the app sends.
-  const { listStatement, FIND_OWNED } = require(join(appDist, 'leads', 'leads.repository.js'));
+  const { listStatement, listPartStatement, LIST_BATCH_SIZE, FIND_OWNED } = require(join(appDist, 'leads', 'leads.repository.js'));
   const { FIND_BY_DIGEST_WITH_USER } = require(join(appDist, 'auth', 'auth-tokens.repository.js'));
-  const statements = { listStatement, FIND_OWNED, FIND_BY_DIGEST_WITH_USER };
+  const statements = { listStatement, listPartStatement, LIST_BATCH_SIZE, FIND_OWNED, FIND_BY_DIGEST_WITH_USER };
   const database = await openBenchDatabase({
     appDist,
     dataDir: resolve(ROOT, process.env.DATA_DIR ?? '.data/bench'),

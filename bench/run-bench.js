@@ -12,6 +12,7 @@
  *   --no-baseline  skip the baseline server
  *   --floors       also measure S1's request against bench/floor-server.js (node:http, Fastify, Express, Nest on each; no database)
  *   --only S1,S3   run only these scenarios
+ *   --big-list N   leads of S9's user (default 100000); --big-list-connections N (default 2)
  *   --duration N, --warmup N, --connections N, --users N, --label NAME
  *
  * Env: APP_DIST, PORT (app, default 3100), BENCH_BASELINE_PORT (default PORT+10),
@@ -30,7 +31,7 @@ const { openBenchDatabase, withClient } = require('./lib/database');
 const { startServer, loadAverage, sleep, treeRssMb, childPids } = require('./lib/processes');
 const { measure, runLoad } = require('./lib/load');
 const { SCENARIOS } = require('./lib/scenarios');
-const { seed } = require('./lib/seed');
+const { seed, seedBigList } = require('./lib/seed');
 const { textTable, markdownReport, fmt } = require('./lib/report');
 
 const ROOT = resolve(__dirname, '..');
@@ -51,9 +52,20 @@ function parseArgs(argv) {
     leadsPerUser: 10,
     scaleRounds: 3,
     loginConnections: 4,
+    bigList: 100_000,
+    bigListConnections: 2,
     label: null,
   };
-  const numeric = { '--duration': 'duration', '--warmup': 'warmup', '--connections': 'connections', '--users': 'users', '--login-connections': 'loginConnections', '--scale-rounds': 'scaleRounds' };
+  const numeric = {
+    '--duration': 'duration',
+    '--warmup': 'warmup',
+    '--connections': 'connections',
+    '--users': 'users',
+    '--login-connections': 'loginConnections',
+    '--scale-rounds': 'scaleRounds',
+    '--big-list': 'bigList',
+    '--big-list-connections': 'bigListConnections',
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') Object.assign(options, { quick: true, duration: 2, warmup: 1, users: 10, cluster: false });
@@ -179,7 +191,7 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
     log(`   ${fmt(entry.rps, 0)} req/s, p50 ${fmt(entry.p50, 2)} ms, p99 ${fmt(entry.p99, 2)} ms, errors ${entry.errors}, RSS ${fmt(entry.rssMb, 0)} MB`);
     return entry;
   };
-  const needsLeads = new Set(['S2', 'S2c', 'S3', 'S4', 'S8']);
+  const needsLeads = new Set(['S2', 'S2c', 'S3', 'S4', 'S8', 'S9']);
   const available = (id) => wants(id) && (leadsAvailable || !needsLeads.has(id));
   const withBaseline = new Set(['S1', 'S2', 'S2c', 'S3', 'S6']);
 
@@ -231,6 +243,43 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
     log(`   reads ${fmt(reads.rps, 0)} req/s, p99 ${fmt(reads.p99, 2)} ms (${fmt(entry.p99VsIdle, 2)}× idle); logins ${fmt(logins.rps, 0)}/s`);
   };
 
+  // The big plain list, on a process of its own started just for it: its growth is measured from
+  // that process's idle RSS, not from a heap the earlier scenarios have already grown.
+  const bigList = async (label) => {
+    if (!available('S9')) return;
+    if (!data.bigList) {
+      log(`S9: a user with ${options.bigList.toLocaleString('en-US')} leads (inserted with SQL)`);
+      const seeding = await startApp(0, { forSeeding: true });
+      data.bigList = await seedBigList({ baseUrl: `http://127.0.0.1:${port}`, databaseUrl: database.url, runId, leads: options.bigList });
+      await seeding.stop();
+    }
+    const server = await startApp(0);
+    await sleep(1000);
+    const idleRssMb = treeRssMb(server.pid);
+    // One answer first, read whole: its size, and that it is the complete array.
+    const answer = await fetch(`http://127.0.0.1:${port}/api/leads/`, { headers: { authorization: `Token ${data.bigList.token}` } });
+    const text = await answer.text();
+    const leads = JSON.parse(text);
+    if (answer.status !== 200 || !Array.isArray(leads) || leads.length !== data.bigList.leads) {
+      throw new Error(`S9: expected an array of ${data.bigList.leads} leads, got ${answer.status} with ${Array.isArray(leads) ? leads.length : typeof leads}`);
+    }
+    const answerMb = Buffer.byteLength(text) / 1024 / 1024;
+    // Each answer takes a good part of a second: at least 10 s measured, so that there are enough of them, even with --quick.
+    const entry = await run('S9', server, label, undefined, {
+      connections: Math.min(options.connections, options.bigListConnections),
+      durationSec: Math.max(options.duration, 10),
+      warmupSec: Math.max(options.warmup, 2),
+      // A whole answer is many seconds on a loaded machine: a timeout would count as an error, not as a slow answer.
+      timeoutSec: 120,
+    });
+    Object.assign(entry, { idleRssMb, answerMb, rssGrowthMb: entry.rssMb - idleRssMb, leads: data.bigList.leads });
+    entry.title =
+      `GET /api/leads/ (${data.bigList.leads.toLocaleString('en-US')} leads, ${fmt(answerMb, 1)} MB each, ${entry.connections} connections; ` +
+      `RSS +${fmt(entry.rssGrowthMb, 0)} MB over idle)`;
+    log(`   idle ${fmt(idleRssMb, 0)} MB, peak ${fmt(entry.rssMb, 0)} MB: +${fmt(entry.rssGrowthMb, 0)} MB for answers of ${fmt(answerMb, 1)} MB`);
+    await server.stop();
+  };
+
   // Framework floors first, on the baseline's port before the baseline takes it.
   if (options.floors) {
     for (const kind of ['http', 'fastify', 'express', 'nest-fastify', 'nest-express']) {
@@ -265,6 +314,7 @@ async function benchmark({ options, wants, appDist, port, baselinePort, stamp, r
   await writeScenarios(app, 'app');
   await readsUnderLogins(app, 'app');
   await app.stop();
+  await bigList('app');
 
   if (options.cluster) {
     const cluster = await startApp(2);
@@ -446,9 +496,18 @@ function evaluateTargets(results, options, argon2VerifyMs) {
       });
     }
   }
+  const s9 = find('S9', 'app');
+  if (s9) {
+    // The server may hold a few parts per response in flight, never a whole answer per connection.
+    targets.push({
+      name: "S9 big plain list: no errors, peak RSS growth over idle below one answer's size",
+      actual: `${s9.errors} errors, +${fmt(s9.rssGrowthMb, 0)} MB for ${s9.connections} concurrent answers of ${fmt(s9.answerMb, 1)} MB, ${fmt(s9.rps, 1)} req/s, p99 ${fmt(s9.p99, 0)} ms`,
+      pass: s9.errors === 0 && s9.rssGrowthMb < s9.answerMb,
+    });
+  }
   const single = results.filter((r) => r.server === 'app');
   const peak = Math.max(0, ...single.map((r) => r.rssMb));
-  const readsPeak = Math.max(0, ...single.filter((r) => !['S4', 'S5', 'S8'].includes(r.scenario)).map((r) => r.rssMb));
+  const readsPeak = Math.max(0, ...single.filter((r) => !['S4', 'S5', 'S8', 'S9'].includes(r.scenario)).map((r) => r.rssMb));
   if (peak > 0) targets.push({ name: 'one process < 200 MB RSS', actual: `peak ${fmt(peak, 0)} MB (reads only: ${fmt(readsPeak, 0)} MB)`, pass: peak < 200 });
   // A quick run is a smoke test: its figures are shown, never judged.
   if (options.quick) for (const t of targets) t.pass = null;

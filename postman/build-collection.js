@@ -70,10 +70,11 @@ const tokenResponse = (status, saveAs, extra = []) => [
 ];
 const leadShape = [
   `function expectLead(lead) {`,
-  `  pm.expect(lead).to.have.all.keys('id', 'name', 'email', 'message', 'owner', 'createdAt', 'updatedAt');`,
+  `  pm.expect(lead).to.have.all.keys('id', 'name', 'email', 'message', 'owner', 'created_at', 'updated_at');`,
   `  pm.expect(lead.id).to.be.a('number');`,
   `  pm.expect(lead.owner).to.eql(Number(pm.collectionVariables.get('userId')));`,
-  `  pm.expect(Date.parse(lead.createdAt)).to.not.be.NaN;`,
+  `  pm.expect(lead.created_at).to.match(/^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$/);`,
+  `  pm.expect(lead.updated_at).to.match(/^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$/);`,
   `}`,
 ];
 
@@ -204,12 +205,33 @@ const collection = {
           body: json({ name: 'Bad', email: 'not-an-email', message: 'x' }),
           tests: fieldErrors({ email: ['Enter a valid email address.'] }),
         }),
-        req('List leads', 'GET', '/api/leads', {
+        req('Create a lead with an email the user already has', 'POST', '/api/leads', {
+          header: tokenHeader(),
+          body: json({ name: 'Ada again', email: 'ADA@example.com', message: 'Same address, other case.' }),
+          tests: [
+            ...problem(400, 'Invalid input.'),
+            `pm.test('the email field is named', () => pm.expect(pm.response.json().errors.email).to.eql(['lead with this email already exists.']));`,
+          ],
+        }),
+        req('List leads', 'GET', '/api/leads/', {
           header: tokenHeader(),
           tests: [
             `pm.test('status is 200', () => pm.response.to.have.status(200));`,
             ...leadShape,
-            `pm.test('answer is a page of the user’s leads', () => {`,
+            `pm.test('answer is the array of the user’s leads, as DRF lists without pagination', () => {`,
+            `  const leads = pm.response.json();`,
+            `  pm.expect(leads).to.be.an('array').with.lengthOf(1);`,
+            `  expectLead(leads[0]);`,
+            `  pm.expect(leads[0].id).to.eql(Number(pm.collectionVariables.get('leadId')));`,
+            `});`,
+          ],
+        }),
+        req('List leads, a page (limit)', 'GET', '/api/leads?limit=20', {
+          header: tokenHeader(),
+          tests: [
+            `pm.test('status is 200', () => pm.response.to.have.status(200));`,
+            ...leadShape,
+            `pm.test('answer is a page of the user’s leads (DRF LimitOffsetPagination)', () => {`,
             `  const page = pm.response.json();`,
             `  pm.expect(page).to.have.all.keys('count', 'next', 'previous', 'results');`,
             `  pm.expect(page.count).to.eql(1);`,

@@ -133,7 +133,8 @@ const leadBody = fc.record(
     message: field(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 })),
     id: field(fc.integer()),
     owner: field(fc.integer()),
-    createdAt: field(fc.constant('2020-01-01T00:00:00Z')),
+    created_at: field(fc.constant('2020-01-01T00:00:00Z')),
+    updated_at: field(fc.constant('2020-01-01T00:00:00Z')),
   },
 );
 
@@ -167,7 +168,7 @@ const listQuery = fc
       limit: field(fc.constantFrom('1', '20', '100', '101', '0', '-1', 'abc', '1e2', '99999999999999999999')),
       offset: field(fc.constantFrom('0', '5', '-1', 'x', '2147483648', '9'.repeat(30))),
       search: field(fc.string({ unit: 'grapheme', maxLength: 20 })),
-      ordering: field(fc.constantFrom('id', '-name', 'email,-createdAt', 'owner', 'password', '--id', 'id,id', ',', 'name;DROP')),
+      ordering: field(fc.constantFrom('id', '-name', 'email,-created_at', '-updated_at', 'createdAt', 'owner', 'password', '--id', 'id,id', ',', 'name;DROP')),
     },
     { requiredKeys: [] },
   )

@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
 import { createLead, LeadBody } from './support/leads';
+import { expectFieldErrors } from './support/problems';
 import { createTestApp, TestApp } from './support/test-app';
 
 interface Row {
@@ -15,8 +16,8 @@ const FIELDS: Record<string, (row: Row) => number | string> = {
   id: (row) => row.id,
   name: (row) => row.name,
   email: (row) => row.email,
-  createdAt: (row) => row.created_at.getTime(),
-  updatedAt: (row) => row.updated_at.getTime(),
+  created_at: (row) => row.created_at.getTime(),
+  updated_at: (row) => row.updated_at.getTime(),
 };
 
 /** The documented order, computed here independently of the SQL: id last, in the direction of the last field. */
@@ -85,37 +86,62 @@ describe('leads: listing', () => {
     return seen;
   }
 
-  it('returns an empty page for a user without leads', async () => {
-    const response = await list(await registerUser(t), '').expect(200);
-    expect(response.body).toEqual({ count: 0, next: null, previous: null, results: [] });
+  const idsOf = (leads: LeadBody[]) => leads.map((lead) => lead.id);
+
+  it('answers a user without leads with an empty array, and with limit an empty page', async () => {
+    const newcomer = await registerUser(t);
+    expect((await list(newcomer, '').expect(200)).body).toEqual([]);
+    expect((await list(newcomer, '?limit=20').expect(200)).body).toEqual({ count: 0, next: null, previous: null, results: [] });
   });
 
-  it('defaults to 20 leads, newest first, with absolute next/previous links', async () => {
+  it('answers without limit with a JSON array of every lead of the caller, id ascending, as DRF without pagination', async () => {
     const response = await list(pager, '').expect(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-store');
+    expect(Array.isArray(response.body)).toBe(true);
+    expect(idsOf(response.body)).toEqual(expectedOrder(rows, 'id'));
+    expect(idsOf(response.body)).toEqual([...rows.map((row) => row.id)].sort((a, b) => a - b));
+    for (const lead of response.body) {
+      expect(Object.keys(lead).sort()).toEqual(['created_at', 'email', 'id', 'message', 'name', 'owner', 'updated_at']);
+      expect(lead.owner).toBe(pager.id);
+    }
+    expect(await list(pager, '/').expect(200)).toHaveProperty('body', response.body);
+  });
+
+  it('answers with limit with the envelope: count, absolute next/previous links, and the page', async () => {
+    const response = await list(pager, '?limit=20').expect(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(Object.keys(response.body).sort()).toEqual(['count', 'next', 'previous', 'results']);
     expect(response.body.count).toBe(55);
-    expect(response.body.results).toHaveLength(20);
-    expect(response.body.results.map((lead: LeadBody) => lead.id)).toEqual(expectedOrder(rows, '-createdAt').slice(0, 20));
+    expect(idsOf(response.body.results)).toEqual(expectedOrder(rows, 'id').slice(0, 20));
     expect(response.body.next).toBe(`${t.baseUrl}/api/leads?limit=20&offset=20`);
     expect(response.body.previous).toBeNull();
-    for (const lead of response.body.results) expect(lead.owner).toBe(pager.id);
   });
 
-  it.each(['-createdAt', 'createdAt', 'name', '-name', 'name,-createdAt', '-updatedAt,name', 'updatedAt,-name', 'email', '-id', 'id', 'name,-id', '-name,id,createdAt'])(
-    'pages through 55 leads ordered by %s, each exactly once, in order',
-    async (ordering) => {
-      const seen = await pageThrough(pager, `?limit=20&ordering=${encodeURIComponent(ordering)}`);
-      const ids = seen.map((lead) => lead.id);
-      expect(new Set(ids).size).toBe(55);
-      expect(ids).toEqual(expectedOrder(rows, ordering));
-    },
-  );
+  it('ignores offset without limit, as DRF does: still the whole array', async () => {
+    const response = await list(pager, '?offset=50').expect(200);
+    expect(idsOf(response.body)).toEqual(expectedOrder(rows, 'id'));
+  });
+
+  const ORDERINGS = ['-created_at', 'created_at', 'name', '-name', 'name,-created_at', '-updated_at,name', 'updated_at,-name', 'email', '-id', 'id', 'name,-id', '-name,id,created_at'];
+
+  it.each(ORDERINGS)('lists the 55 leads ordered by %s in the array, each exactly once, in order', async (ordering) => {
+    const response = await list(pager, `?ordering=${encodeURIComponent(ordering)}`).expect(200);
+    expect(idsOf(response.body)).toEqual(expectedOrder(rows, ordering));
+  });
+
+  it.each(ORDERINGS)('pages through 55 leads ordered by %s, each exactly once, in order', async (ordering) => {
+    const seen = await pageThrough(pager, `?limit=20&ordering=${encodeURIComponent(ordering)}`);
+    const ids = seen.map((lead) => lead.id);
+    expect(new Set(ids).size).toBe(55);
+    expect(ids).toEqual(expectedOrder(rows, ordering));
+  });
 
   it('tolerates spaces and empty parts in ordering, and an empty ordering is the default', async () => {
-    const spaced = await list(pager, '?limit=100&ordering=%20name%20,,-email').expect(200);
-    expect(spaced.body.results.map((lead: LeadBody) => lead.id)).toEqual(expectedOrder(rows, 'name,-email'));
+    const spaced = await list(pager, '?ordering=%20name%20,,-email').expect(200);
+    expect(idsOf(spaced.body)).toEqual(expectedOrder(rows, 'name,-email'));
     const empty = await list(pager, '?limit=100&ordering=').expect(200);
-    expect(empty.body.results.map((lead: LeadBody) => lead.id)).toEqual(expectedOrder(rows, '-createdAt'));
+    expect(idsOf(empty.body.results)).toEqual(expectedOrder(rows, 'id'));
   });
 
   it('links keep the other parameters and drop a zero offset', async () => {
@@ -143,9 +169,9 @@ describe('leads: listing', () => {
     expect(response.body.results).toHaveLength(7);
   });
 
-  it('treats empty limit and offset as absent', async () => {
+  it('treats empty limit and offset as absent: the array', async () => {
     const response = await list(pager, '?limit=&offset=').expect(200);
-    expect(response.body.results).toHaveLength(20);
+    expect(idsOf(response.body)).toEqual(expectedOrder(rows, 'id'));
   });
 
   describe('search', () => {
@@ -163,27 +189,39 @@ describe('leads: listing', () => {
       await createLead(t, other, { name: 'Alpha of another owner', email: 'alpha-other@example.com', message: 'alpha' });
     });
 
-    const ids = (response: { body: { results: LeadBody[] } }) => response.body.results.map((lead) => lead.id).sort((a, b) => a - b);
-    const idsOf = (...names: string[]) => names.map((name) => leads[name].id).sort((a, b) => a - b);
+    /** The ids of the array, which is in id order. */
+    const ids = (response: { body: LeadBody[] }) => {
+      const found = response.body.map((lead) => lead.id);
+      expect(found).toEqual([...found].sort((a, b) => a - b));
+      return found;
+    };
+    const named = (...names: string[]) => names.map((name) => leads[name].id).sort((a, b) => a - b);
 
     it('matches a case-insensitive substring of name, email or message, of the caller only', async () => {
       const response = await list(searcher, '?search=ALPHA').expect(200);
-      expect(response.body.count).toBe(3);
-      expect(ids(response)).toEqual(idsOf('byName', 'byEmail', 'byMessage'));
-      for (const lead of response.body.results) expect(lead.owner).toBe(searcher.id);
+      expect(ids(response)).toEqual(named('byName', 'byEmail', 'byMessage'));
+      for (const lead of response.body) expect(lead.owner).toBe(searcher.id);
+      const page = await list(searcher, '?search=ALPHA&limit=10').expect(200);
+      expect(page.body.count).toBe(3);
+      expect(idsOf(page.body.results)).toEqual(named('byName', 'byEmail', 'byMessage'));
+    });
+
+    it('combines with ordering in the array', async () => {
+      const response = await list(searcher, '?search=alpha&ordering=-name').expect(200);
+      expect(response.body.map((lead: LeadBody) => lead.name)).toEqual(['Third', 'Second', 'Alpha Centauri']);
     });
 
     it('treats % _ and \\ as literal characters', async () => {
-      expect(ids(await list(searcher, `?search=${encodeURIComponent('%')}`).expect(200))).toEqual(idsOf('percent'));
-      expect(ids(await list(searcher, '?search=_').expect(200))).toEqual(idsOf('underscore'));
-      expect(ids(await list(searcher, `?search=${encodeURIComponent('\\')}`).expect(200))).toEqual(idsOf('backslash'));
+      expect(ids(await list(searcher, `?search=${encodeURIComponent('%')}`).expect(200))).toEqual(named('percent'));
+      expect(ids(await list(searcher, '?search=_').expect(200))).toEqual(named('underscore'));
+      expect(ids(await list(searcher, `?search=${encodeURIComponent('\\')}`).expect(200))).toEqual(named('backslash'));
       expect(ids(await list(searcher, `?search=${encodeURIComponent('0%s')}`).expect(200))).toEqual([]);
     });
 
     it('trims the term; a blank search lists everything', async () => {
-      expect(ids(await list(searcher, '?search=%20%20centauri%20').expect(200))).toEqual(idsOf('byName'));
-      expect((await list(searcher, '?search=%20').expect(200)).body.count).toBe(7);
-      expect((await list(searcher, `?search=${encodeURIComponent('\u0000')}`).expect(200)).body.count).toBe(7);
+      expect(ids(await list(searcher, '?search=%20%20centauri%20').expect(200))).toEqual(named('byName'));
+      expect((await list(searcher, '?search=%20').expect(200)).body).toHaveLength(7);
+      expect((await list(searcher, `?search=${encodeURIComponent('\u0000')}`).expect(200)).body).toHaveLength(7);
     });
 
     it('combines with ordering and paging, and the links keep the search', async () => {
@@ -198,8 +236,8 @@ describe('leads: listing', () => {
     });
 
     it('pages through a search of the 55 leads without repeats or gaps', async () => {
-      const seen = await pageThrough(pager, '?limit=4&search=name-3&ordering=createdAt');
-      const expected = expectedOrder(rows.filter((row) => row.name === 'name-3'), 'createdAt');
+      const seen = await pageThrough(pager, '?limit=4&search=name-3&ordering=created_at');
+      const expected = expectedOrder(rows.filter((row) => row.name === 'name-3'), 'created_at');
       expect(seen.map((lead) => lead.id)).toEqual(expected);
     });
   });
@@ -215,21 +253,62 @@ describe('leads: listing', () => {
       ['offset=x', { offset: ['A valid integer is required.'] }],
       ['offset=2147483648', { offset: ['Ensure this value is less than or equal to 2147483647.'] }],
       ['offset=999999999999999999999999', { offset: ['A valid integer is required.'] }],
-      ['ordering=phone', { ordering: ['"phone" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
-      ['ordering=owner', { ordering: ['"owner" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
-      ['ordering=created_at', { ordering: ['"created_at" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
-      ['ordering=name;DROP%20TABLE%20leads', { ordering: ['"name;DROP TABLE leads" is not a valid ordering. Choose from id, name, email, createdAt, updatedAt, each optionally prefixed with "-".'] }],
+      ['ordering=phone', { ordering: ['"phone" is not a valid ordering. Choose from id, name, email, created_at, updated_at, each optionally prefixed with "-".'] }],
+      ['ordering=owner', { ordering: ['"owner" is not a valid ordering. Choose from id, name, email, created_at, updated_at, each optionally prefixed with "-".'] }],
+      ['ordering=createdAt', { ordering: ['"createdAt" is not a valid ordering. Choose from id, name, email, created_at, updated_at, each optionally prefixed with "-".'] }],
+      ['ordering=name;DROP%20TABLE%20leads', { ordering: ['"name;DROP TABLE leads" is not a valid ordering. Choose from id, name, email, created_at, updated_at, each optionally prefixed with "-".'] }],
     ])('answers ?%s with 400 naming the parameter', async (query, errors) => {
-      const response = await list(pager, `?${query}`).expect(400);
-      expect(response.headers['content-type']).toMatch(/^application\/json/);
-      expect(response.body).toEqual(errors);
+      expectFieldErrors(await list(pager, `?${query}`), errors);
     });
 
     it('names every bad parameter at once', async () => {
-      const response = await list(pager, '?limit=0&offset=-5&ordering=name,--email,bogus&search=ok').expect(400);
-      expect(Object.keys(response.body).sort()).toEqual(['limit', 'offset', 'ordering']);
-      expect(response.body.ordering).toHaveLength(2);
+      const choose = 'is not a valid ordering. Choose from id, name, email, created_at, updated_at, each optionally prefixed with "-".';
+      expectFieldErrors(await list(pager, '?limit=0&offset=-5&ordering=name,--email,bogus&search=ok'), {
+        limit: ['Ensure this value is greater than or equal to 1.'],
+        offset: ['Ensure this value is greater than or equal to 0.'],
+        ordering: [`"--email" ${choose}`, `"bogus" ${choose}`],
+      });
     });
+
+    it('checks offset even without limit, where it has no effect', async () => {
+      expectFieldErrors(await list(pager, '?offset=x'), { offset: ['A valid integer is required.'] });
+    });
+  });
+});
+
+describe('leads: with LEADS_PAGE_SIZE (DRF PAGE_SIZE)', () => {
+  let t: TestApp;
+  let user: RegisteredUser;
+  beforeAll(async () => {
+    t = await createTestApp({ LEADS_PAGE_SIZE: '10' });
+    user = await registerUser(t);
+    await t.db.query(
+      `INSERT INTO leads (owner_id, name, email, message)
+       SELECT $1, 'name-' || i, 'lead' || i || '@example.com', 'message ' || i FROM generate_series(1, 25) AS i`,
+      [user.id],
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const list = (query: string) => t.http().get(`/api/leads${query}`).set(...tokenHeader(user.token));
+
+  it('answers every list with the envelope, LEADS_PAGE_SIZE leads a page', async () => {
+    const response = await list('').expect(200);
+    expect(response.body.count).toBe(25);
+    expect(response.body.results).toHaveLength(10);
+    expect(response.body.next).toBe(`${t.baseUrl}/api/leads?limit=10&offset=10`);
+    expect(response.body.previous).toBeNull();
+  });
+
+  it('takes offset alone, and a limit of the request over the default', async () => {
+    const second = await list('?offset=20').expect(200);
+    expect(second.body.results).toHaveLength(5);
+    expect(second.body.next).toBeNull();
+    expect(second.body.previous).toBe(`${t.baseUrl}/api/leads?offset=10&limit=10`);
+    expect((await list('?limit=3').expect(200)).body.results).toHaveLength(3);
+    expectFieldErrors(await list('?limit=101'), { limit: ['Ensure this value is less than or equal to 100.'] });
   });
 });
 

@@ -9,7 +9,7 @@ interface Operation {
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Record<string, unknown> }>;
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string; oneOf?: Array<Record<string, unknown>> } }> }>;
 }
 
 interface OpenApiDocument {
@@ -171,11 +171,18 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   describe('leads', () => {
-    it('describes the list query parameters and the page envelope', () => {
+    it('describes the list query parameters, and the answer as the array or the page envelope', () => {
       const list = operation('GET /api/leads');
       expect(list.parameters?.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['limit', 'offset', 'ordering', 'search']);
-      expect(list.parameters?.find((p) => p.name === 'limit')?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
-      expect(list.responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/LeadPageResponse');
+      const limit = list.parameters?.find((p) => p.name === 'limit')?.schema;
+      expect(limit).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+      // No default: without limit the answer is the plain array.
+      expect(limit).not.toHaveProperty('default');
+      expect(list.parameters?.find((p) => p.name === 'ordering')?.schema).toMatchObject({ default: 'id' });
+      expect(list.responses['200'].content?.['application/json'].schema.oneOf).toEqual([
+        { type: 'array', items: { $ref: '#/components/schemas/LeadResponse' } },
+        { $ref: '#/components/schemas/LeadPageResponse' },
+      ]);
       expect(Object.keys(document.components.schemas.LeadPageResponse.properties ?? {}).sort()).toEqual(['count', 'next', 'previous', 'results']);
       expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
     });
@@ -190,9 +197,21 @@ describe('OpenAPI document and Swagger UI', () => {
       const put = operation('PUT /api/leads/{id}').requestBody?.content['application/json'].schema.$ref ?? '';
       const patch = operation('PATCH /api/leads/{id}').requestBody?.content['application/json'].schema.$ref ?? '';
       expect(document.components.schemas[put.split('/').pop() ?? ''].required?.sort()).toEqual(['email', 'message', 'name']);
+      // The read-only fields a client may send back, under the names it got them by.
+      expect(Object.keys(document.components.schemas[put.split('/').pop() ?? ''].properties ?? {}).sort()).toEqual([
+        'created_at',
+        'email',
+        'id',
+        'message',
+        'name',
+        'owner',
+        'updated_at',
+      ]);
       expect(document.components.schemas[patch.split('/').pop() ?? ''].required ?? []).toEqual([]);
       for (const route of ['POST /api/leads', 'PUT /api/leads/{id}', 'PATCH /api/leads/{id}']) {
-        expect([route, Object.keys(operation(route).responses)]).toEqual([route, expect.arrayContaining(['400', '409', '413', '415'])]);
+        expect([route, Object.keys(operation(route).responses)]).toEqual([route, expect.arrayContaining(['400', '413', '415'])]);
+        // A duplicate email is DRF's 400 on `email`, no longer a 409.
+        expect([route, Object.keys(operation(route).responses)]).toEqual([route, expect.not.arrayContaining(['409'])]);
       }
       for (const route of ['GET /api/leads/{id}', 'PUT /api/leads/{id}', 'PATCH /api/leads/{id}', 'DELETE /api/leads/{id}']) {
         expect([route, Object.keys(operation(route).responses)]).toEqual([route, expect.arrayContaining(['404'])]);
@@ -204,6 +223,9 @@ describe('OpenAPI document and Swagger UI', () => {
       const lead = await createLead(t, user);
       const fetched = await t.http().get(`/api/leads/${lead.id}`).set(...tokenHeader(user.token)).expect(200);
       expect(Object.keys(document.components.schemas.LeadResponse.properties ?? {}).sort()).toEqual(Object.keys(fetched.body).sort());
+      expect(Object.keys(fetched.body).sort()).toEqual(['created_at', 'email', 'id', 'message', 'name', 'owner', 'updated_at']);
+      const listed = await t.http().get('/api/leads').set(...tokenHeader(user.token)).expect(200);
+      expect(Object.keys(listed.body[0]).sort()).toEqual(Object.keys(fetched.body).sort());
     });
   });
 });

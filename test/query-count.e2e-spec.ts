@@ -83,10 +83,27 @@ describe('statements per request', () => {
   const PAGE_STATEMENT =
     /^SELECT p\.id, .*, c\.total FROM \(SELECT count\(\*\)::int AS total FROM leads WHERE owner_id = \$1\) c LEFT JOIN LATERAL \(SELECT .* FROM leads WHERE owner_id = \$1 ORDER BY .* LIMIT \$2 OFFSET \$3\) p ON true ORDER BY .*$/;
 
+  const LIST_STATEMENT = /^SELECT id, name, email, message, owner_id, created_at, updated_at FROM leads WHERE owner_id = \$1 ORDER BY id ASC LIMIT \$2$/;
+
   it.each([
-    ['a short page', '/api/leads', 10, 10],
+    ['the plain list', '/api/leads', 10],
+    ['the plain list with a trailing slash and an ignored offset', '/api/leads/?offset=3', 10],
+    ['a searched plain list', '/api/leads?search=Lead%201', 1],
+  ])('answers %s of GET /api/leads with two statements: authentication, then the leads', async (label, path, length) => {
+    let body: unknown[] = [];
+    const statements = await log.during(async () => {
+      body = (await get(path).expect(200)).body;
+    });
+    expect(body).toHaveLength(length);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(AUTH_STATEMENT);
+    expect(statements[1]).toMatch(label.includes('search') ? /FROM leads WHERE owner_id = \$1 AND \(name ILIKE \$2 .* ORDER BY id ASC LIMIT \$3$/ : LIST_STATEMENT);
+  });
+
+  it.each([
+    ['a short page', '/api/leads?limit=20', 10, 10],
     ['a full page (the count is part of the statement)', '/api/leads?limit=5', 10, 5],
-    ['an empty page past the end (the count still comes back)', '/api/leads?offset=50', 10, 0],
+    ['an empty page past the end (the count still comes back)', '/api/leads?limit=20&offset=50', 10, 0],
     ['a searched page', '/api/leads?search=Lead%201&limit=1', 1, 1],
   ])('answers %s of GET /api/leads with two statements: authentication, then the page with its count', async (_label, path, count, results) => {
     let body: { count: number; results: unknown[] } = { count: -1, results: [] };

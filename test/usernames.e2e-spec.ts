@@ -16,6 +16,8 @@ const NEW_INDEX = 'users_username_nfkc_lower_key';
 const OLD_INDEX = 'users_username_lower_key';
 const MIGRATION = NormalizeUsernames1796119522468;
 const BEFORE = MIGRATIONS.slice(0, MIGRATIONS.indexOf(MIGRATION));
+/** Up to and including the migration under test: later ones are not what these tests apply and undo. */
+const THROUGH = MIGRATIONS.slice(0, MIGRATIONS.indexOf(MIGRATION) + 1);
 
 /** ASCII letters and digits as their fullwidth forms (`alice` → `ａｌｉｃｅ`), which NFKC maps back. */
 const fullwidth = (text: string): string => text.replace(/[A-Za-z0-9]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
@@ -76,7 +78,7 @@ describe('migration NormalizeUsernames', () => {
 
   it('replaces the lower(username) index by lower(normalize(username, NFKC)), leaves stored names alone, and reverts', async () => {
     database = await databaseBeforeMigration();
-    await withDataSource(database.url, MIGRATIONS, async (dataSource) => {
+    await withDataSource(database.url, THROUGH, async (dataSource) => {
       expect(Object.keys(await usernameIndexes(dataSource))).toEqual([OLD_INDEX]);
       const eve = fullwidth('eve');
       await insertUser(dataSource, eve);
@@ -106,7 +108,7 @@ describe('migration NormalizeUsernames', () => {
 
   it('refuses, naming every group of usernames the new index would merge, and changes nothing', async () => {
     database = await databaseBeforeMigration();
-    await withDataSource(database.url, MIGRATIONS, async (dataSource) => {
+    await withDataSource(database.url, THROUGH, async (dataSource) => {
       const alice = await insertUser(dataSource, fullwidth('alice'));
       const Alice = await insertUser(dataSource, 'Alice');
       await insertUser(dataSource, 'carol');
@@ -142,7 +144,7 @@ describe('the login lookup', () => {
   let database: { url: string; drop: () => Promise<void> };
   beforeAll(async () => {
     database = await databaseBeforeMigration();
-    await withDataSource(database.url, MIGRATIONS, async (dataSource) => {
+    await withDataSource(database.url, THROUGH, async (dataSource) => {
       await dataSource.runMigrations({ transaction: 'each' });
       await dataSource.query(`INSERT INTO users (username, email, password_hash) SELECT 'bulk_' || i, '', 'not-a-hash' FROM generate_series(1, 5000) AS i`);
       await dataSource.query('ANALYZE users');

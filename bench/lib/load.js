@@ -8,7 +8,7 @@ const { withRssSampling, treeCpuTimes } = require('./processes');
  * per-response callback (sub-millisecond, every status), since its own
  * histogram keeps whole milliseconds and only 2xx answers.
  */
-function runLoad({ port, scenario, seed, connections, durationSec, overallRate }) {
+function runLoad({ port, scenario, seed, connections, durationSec, overallRate, timeoutSec = 10 }) {
   let nextClient = 0;
   const latencies = [];
   const statuses = {};
@@ -17,7 +17,7 @@ function runLoad({ port, scenario, seed, connections, durationSec, overallRate }
     connections,
     duration: durationSec,
     overallRate,
-    timeout: 10,
+    timeout: timeoutSec,
     requests: scenario.requests(seed, 0),
     setupClient: (client) => client.setRequests(scenario.requests(seed, nextClient++)),
   });
@@ -53,8 +53,8 @@ function summarise(result, latencies, statuses, expect) {
 }
 
 /** A warm-up run that is thrown away, then the measured run with the server's peak RSS and CPU. */
-async function measure({ server, scenario, seed, connections, warmupSec, durationSec, overallRate }) {
-  const options = { port: server.port, scenario, seed, connections, overallRate };
+async function measure({ server, scenario, seed, connections, warmupSec, durationSec, overallRate, timeoutSec }) {
+  const options = { port: server.port, scenario, seed, connections, overallRate, timeoutSec };
   if (warmupSec > 0) await runLoad({ ...options, durationSec: warmupSec });
   if (server.loopDelay) await server.loopDelay(); // starts the window afresh
   const cpuBefore = treeCpuTimes(server.pid);

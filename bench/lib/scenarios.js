@@ -31,6 +31,11 @@ const SCENARIOS = {
     expect: 200,
     requests: (seed, offset) => rotate(seed.users, offset).map((user) => ({ method: 'GET', path: '/api/leads?limit=5', headers: auth(user.token) })),
   },
+  S9: {
+    title: 'GET /api/leads/ (one user with 100,000 leads: the whole array, streamed)',
+    expect: 200,
+    requests: (seed) => [{ method: 'GET', path: '/api/leads/', headers: auth(seed.bigList.token) }],
+  },
   S3: {
     title: 'GET /api/leads/:id',
     expect: 200,

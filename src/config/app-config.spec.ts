@@ -195,6 +195,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it("reads LEADS_PAGE_SIZE (DRF's PAGE_SIZE) from 1 to 100; unset by default, and an empty value is unset", () => {
+    expect(loadConfig({}).leadsPageSize).toBeNull();
+    expect(loadConfig({ LEADS_PAGE_SIZE: '' }).leadsPageSize).toBeNull();
+    expect(loadConfig({ LEADS_PAGE_SIZE: '1' }).leadsPageSize).toBe(1);
+    expect(loadConfig({ LEADS_PAGE_SIZE: ' 100 ' }).leadsPageSize).toBe(100);
+  });
+
+  it.each(['0', '101', '-5', '20.5', 'twenty', 'none'])('refuses LEADS_PAGE_SIZE %j, naming the variable', (raw) => {
+    expect(problemsOf({ LEADS_PAGE_SIZE: raw })).toEqual([`LEADS_PAGE_SIZE must be an integer from 1 to 100 (got "${raw}")`]);
+  });
+
   it('reads PUBLIC_URL as an origin with an optional path prefix, without a trailing slash; unset by default', () => {
     expect(loadConfig({}).publicUrl).toBeNull();
     expect(loadConfig({ PUBLIC_URL: 'https://api.example.com' }).publicUrl).toBe('https://api.example.com');

@@ -40,6 +40,8 @@ export interface AppConfig {
   publicUrl: string | null;
   /** Django's ALLOWED_HOSTS, lower-case: hosts whose `Host` (or trusted X-Forwarded-Host) links may be built from. */
   allowedHosts: string[];
+  /** DRF's PAGE_SIZE for the list of leads: every list is a page of this size; null = a plain list unless `limit` is given. */
+  leadsPageSize: number | null;
   http: {
     bodyLimitBytes: number;
     maxHeaderSize: number;
@@ -243,6 +245,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: trustProxy ?? false,
     publicUrl: publicUrl ?? null,
     allowedHosts,
+    leadsPageSize: read('LEADS_PAGE_SIZE') === undefined ? null : int('LEADS_PAGE_SIZE', 1, 1, 100),
     http: {
       bodyLimitBytes: int('HTTP_BODY_LIMIT', 100 * 1024, 1024, 100 * 1024 * 1024),
       maxHeaderSize: int('HTTP_MAX_HEADER_SIZE', 16 * 1024, 1024, 1024 * 1024),

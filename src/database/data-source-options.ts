@@ -6,10 +6,16 @@ import { User } from '../users/user.entity';
 import { CreateUsersAndAuthTokens1763856000000 } from './migrations/1763856000000-CreateUsersAndAuthTokens';
 import { CreateLeads1795392552154 } from './migrations/1795392552154-CreateLeads';
 import { NormalizeUsernames1796119522468 } from './migrations/1796119522468-NormalizeUsernames';
+import { LeadsOwnerIdIdIndex1796400000000 } from './migrations/1796400000000-LeadsOwnerIdIdIndex';
 
 /** Listed explicitly (no globs) so that ts-node, jest and the compiled build all see the same set. */
 export const ENTITIES = [User, AuthToken, Lead];
-export const MIGRATIONS = [CreateUsersAndAuthTokens1763856000000, CreateLeads1795392552154, NormalizeUsernames1796119522468];
+export const MIGRATIONS = [
+  CreateUsersAndAuthTokens1763856000000,
+  CreateLeads1795392552154,
+  NormalizeUsernames1796119522468,
+  LeadsOwnerIdIdIndex1796400000000,
+];
 
 const poolLogger = new Logger('Database');
 

@@ -6,8 +6,8 @@ export const ORDERING_COLUMNS = {
   id: 'id',
   name: 'name',
   email: 'email',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
+  created_at: 'created_at',
+  updated_at: 'updated_at',
 } as const;
 
 export type OrderingField = keyof typeof ORDERING_COLUMNS;
@@ -17,14 +17,17 @@ export interface OrderTerm {
   descending: boolean;
 }
 
-export interface LeadListQuery extends PageParams {
+export interface LeadListQuery {
+  /** DRF's LimitOffsetPagination: null = the plain list (no `limit`, no LEADS_PAGE_SIZE). */
+  page: PageParams | null;
   /** Trimmed, null characters removed (as DRF's SearchFilter does); null = no filter. */
   search: string | null;
   /** Always ends with a unique key, so that the order is total and pages never overlap. */
   ordering: OrderTerm[];
 }
 
-export const DEFAULT_ORDERING = '-createdAt';
+/** DRF's plain list is in the queryset's order; the tutorial's has none, so `id`, as the model's primary key. */
+export const DEFAULT_ORDERING = 'id';
 
 const isOrderingField = (name: string): name is OrderingField => Object.prototype.hasOwnProperty.call(ORDERING_COLUMNS, name);
 
@@ -61,10 +64,14 @@ export function parseOrdering(raw: string | undefined, errors: FieldErrors): Ord
   return terms;
 }
 
-/** Reads the list query, reporting every bad parameter at once. Unknown parameters are ignored, as in DRF. */
-export function parseLeadListQuery(query: Record<string, unknown>): LeadListQuery {
+/**
+ * Reads the list query, reporting every bad parameter at once. Unknown
+ * parameters are ignored, as in DRF. `pageSize` is LEADS_PAGE_SIZE (DRF's
+ * PAGE_SIZE): with it every list is a page; without it only a `limit` makes one.
+ */
+export function parseLeadListQuery(query: Record<string, unknown>, pageSize: number | null = null): LeadListQuery {
   const errors: FieldErrors = {};
-  const page = parsePageParams(query, errors);
+  const page = parsePageParams(query, errors, pageSize);
 
   const rawSearch = queryParam(query, 'search');
   if (typeof rawSearch === 'object') errors.search = ['Not a valid string.'];
@@ -75,5 +82,5 @@ export function parseLeadListQuery(query: Record<string, unknown>): LeadListQuer
   const ordering = parseOrdering(typeof rawOrdering === 'string' ? rawOrdering : undefined, errors);
 
   if (Object.keys(errors).length > 0) throw validationFailed(errors);
-  return { ...page, search: search === '' ? null : search, ordering };
+  return { page, search: search === '' ? null : search, ordering };
 }

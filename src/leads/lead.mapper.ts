@@ -1,6 +1,9 @@
 import type { LeadRecord } from './leads.repository';
 
-/** A lead as the API shows it; built field by field so that nothing else on the record can leak out. */
+/**
+ * A lead as the API shows it, in snake_case as DRF renders the model; built
+ * field by field so that nothing else on the record can leak out.
+ */
 export interface LeadView {
   id: number;
   name: string;
@@ -8,8 +11,8 @@ export interface LeadView {
   message: string;
   owner: number;
   /** ISO 8601 in UTC, to the millisecond (`2026-11-23T03:10:24.548Z`). */
-  createdAt: string;
-  updatedAt: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export function toLeadView(lead: LeadRecord): LeadView {
@@ -19,7 +22,7 @@ export function toLeadView(lead: LeadRecord): LeadView {
     email: lead.email,
     message: lead.message,
     owner: lead.ownerId,
-    createdAt: lead.createdAt,
-    updatedAt: lead.updatedAt,
+    created_at: lead.createdAt,
+    updated_at: lead.updatedAt,
   };
 }

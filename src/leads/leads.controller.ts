@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Type } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, Param, Patch, Post, Put, Query, Req, StreamableFile, Type } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,12 +11,14 @@ import {
   ApiQuery,
   ApiSecurity,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import type { Principal } from '../common/decorators/current-user.decorator';
 import { IntIdPipe } from '../common/http/int-id.pipe';
-import { DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, PageLinks, toPage } from '../common/http/pagination';
+import { jsonArrayStream } from '../common/http/json-array-stream';
+import { MAX_LIMIT, MAX_OFFSET, Page, PageLinks, toPage } from '../common/http/pagination';
 import { ApiValidationPipe } from '../common/http/validation.pipe';
 import { ApiProblems } from '../common/openapi/problem.schema';
 import type { AppConfig } from '../config/app-config';
@@ -27,6 +30,12 @@ import { DEFAULT_ORDERING, ORDERING_COLUMNS, parseLeadListQuery } from './lead-l
 import type { LeadView } from './lead.mapper';
 import { LeadsService } from './leads.service';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const streamFailure = (error: unknown): string =>
+  `the list of leads failed after its first part was sent; the connection was closed: ${error instanceof Error ? error.message : String(error)}`;
+
+const LEAD_BODY_400: [number, string] = [400, 'Invalid input: each bad field named; an email the caller already has is `lead with this email already exists.` under `email`'];
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 const ID_PARAM = ApiParam({ name: 'id', type: 'integer', description: 'Lead id; a non-integer or out-of-range id is 404' });
 
@@ -37,16 +46,25 @@ const ID_PARAM = ApiParam({ name: 'id', type: 'integer', description: 'Lead id; 
 export class LeadsController {
   private readonly validation = new ApiValidationPipe();
   private readonly links: PageLinks;
+  private readonly pageSize: number | null;
+  private readonly logger = new Logger('Leads');
 
   constructor(
     private readonly leads: LeadsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.links = new PageLinks(config);
+    this.pageSize = config.leadsPageSize;
   }
 
   @Get()
-  @ApiOperation({ summary: "A page of the caller's leads", description: 'Pages never overlap: `id` always breaks ties.' })
+  @ApiOperation({
+    summary: "The caller's leads",
+    description:
+      'Without `limit` (and without LEADS_PAGE_SIZE): every matching lead, as a JSON array, `id` ascending unless `ordering` says otherwise; ' +
+      "a long list is streamed in parts. With `limit`: DRF's LimitOffsetPagination envelope. " +
+      '`id` always breaks ties, so pages never overlap.',
+  })
   // Swagger lists parameters in reverse decorator order: this shows limit, offset, search, ordering.
   @ApiQuery({
     name: 'ordering',
@@ -62,21 +80,44 @@ export class LeadsController {
     schema: { type: 'string' },
     description: 'Case-insensitive substring of name, email or message (the whole value, trimmed; `%` and `_` match themselves)',
   })
-  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 } })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } })
-  @ApiOkResponse({ type: LeadPageResponse })
-  @ApiProblems([400, 'A bad `limit`, `offset` or `ordering`: `errors` names each parameter'])
-  async list(@CurrentUser() principal: Principal, @Query() query: Record<string, unknown>, @Req() request: Request): Promise<Page<LeadView>> {
-    const params = parseLeadListQuery(query);
-    const { count, results } = await this.leads.list(principal.id, params);
-    return toPage(request, params, count, results, this.links);
+  @ApiQuery({
+    name: 'offset',
+    required: false,
+    schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
+    description: 'Leads to skip; only with `limit` (or LEADS_PAGE_SIZE), otherwise checked and ignored, as in DRF',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+    description: 'Page size: the answer is the envelope instead of the array. Defaults to LEADS_PAGE_SIZE when that is set.',
+  })
+  @ApiExtraModels(LeadResponse, LeadPageResponse)
+  @ApiOkResponse({
+    description: 'The array of leads, or with `limit` (or LEADS_PAGE_SIZE) the page envelope',
+    schema: { oneOf: [{ type: 'array', items: { $ref: getSchemaPath(LeadResponse) } }, { $ref: getSchemaPath(LeadPageResponse) }] },
+  })
+  @ApiProblems([400, 'A bad `limit`, `offset`, `search` or `ordering`: each parameter named'])
+  async list(
+    @CurrentUser() principal: Principal,
+    @Query() query: Record<string, unknown>,
+    @Req() request: Request,
+  ): Promise<LeadView[] | Page<LeadView> | StreamableFile> {
+    const params = parseLeadListQuery(query, this.pageSize);
+    if (params.page !== null) {
+      const { count, results } = await this.leads.page(principal.id, params, params.page);
+      return toPage(request, params.page, count, results, this.links);
+    }
+    const { first, rest } = await this.leads.all(principal.id, params);
+    if (rest === null) return first;
+    return new StreamableFile(jsonArrayStream(first, rest, (error) => this.logger.error(streamFailure(error))), { type: JSON_TYPE });
   }
 
   @Post()
   @ApiOperation({ summary: 'Create a lead owned by the caller' })
   @ApiConsumes(...BODY_TYPES)
   @ApiCreatedResponse({ type: LeadResponse })
-  @ApiProblems(400, [409, 'lead with this email already exists.'], 413, 415)
+  @ApiProblems(LEAD_BODY_400, 413, 415)
   create(@CurrentUser() principal: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
     return this.leads.create(principal.id, dto);
   }
@@ -96,7 +137,7 @@ export class LeadsController {
   @ApiConsumes(...BODY_TYPES)
   @ApiBody({ type: CreateLeadDto })
   @ApiOkResponse({ type: LeadResponse })
-  @ApiProblems(400, [404, 'Not found. (also for another user’s lead)'], [409, 'lead with this email already exists.'], 413, 415)
+  @ApiProblems(LEAD_BODY_400, [404, 'Not found. (also for another user’s lead)'], 413, 415)
   async replace(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
     const dto = await this.validBody(CreateLeadDto, body, principal.id, id);
     return this.leads.update(principal.id, id, dto);
@@ -108,7 +149,7 @@ export class LeadsController {
   @ApiConsumes(...BODY_TYPES)
   @ApiBody({ type: UpdateLeadDto })
   @ApiOkResponse({ type: LeadResponse })
-  @ApiProblems(400, [404, 'Not found. (also for another user’s lead)'], [409, 'lead with this email already exists.'], 413, 415)
+  @ApiProblems(LEAD_BODY_400, [404, 'Not found. (also for another user’s lead)'], 413, 415)
   async update(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
     const dto = await this.validBody(UpdateLeadDto, body, principal.id, id);
     return this.leads.update(principal.id, id, dto);

@@ -5,6 +5,7 @@ import { uniqueViolation } from '../database/postgres-errors';
 import { readRows, ReadStatement } from '../database/read-rows';
 import { ISO_TIMESTAMPS } from '../database/timestamptz';
 import { Lead } from './lead.entity';
+import type { PageParams } from '../common/http/pagination';
 import { DEFAULT_ORDERING, LeadListQuery, ORDERING_COLUMNS, parseOrdering } from './lead-list-query';
 
 export type LeadFields = Pick<Lead, 'name' | 'email' | 'message'>;
@@ -76,24 +77,29 @@ const orderByOf = (ordering: LeadListQuery['ordering'], alias = ''): string =>
 
 const DEFAULT_ORDER_BY = orderByOf(parseOrdering(DEFAULT_ORDERING, {}));
 
+function whereOf(query: LeadListQuery, parameters: unknown[]): string {
+  let where = 'owner_id = $1';
+  if (query.search !== null) {
+    parameters.push(`%${escapeLike(query.search)}%`);
+    where += ` AND (name ILIKE $2 ESCAPE '\\' OR email ILIKE $2 ESCAPE '\\' OR message ILIKE $2 ESCAPE '\\')`;
+  }
+  return where;
+}
+
 /**
  * One statement for a page and its total: the owner's matching leads counted,
  * joined to the page, so the count needs no second round trip and an empty
  * page past the end still tells it (one row of nulls). Both parts start from
  * `owner_id = $1`, so PostgreSQL reads only the owner's rows through an
  * owner-first index however many leads other owners hold; the default order
- * (created_at DESC, id DESC) is read straight off
- * leads_owner_id_created_at_idx. The outer ORDER BY sorts at most one page:
- * the join does not promise to keep the page's order. The default ordering's
- * text is fixed, so it is a named statement; other orderings are not.
+ * (id) is read straight off leads_owner_id_id_idx. The outer ORDER BY sorts
+ * at most one page: the join does not promise to keep the page's order. The
+ * default ordering's text is fixed, so it is a named statement; other
+ * orderings are not.
  */
-export function listStatement(ownerId: number, query: LeadListQuery): ListStatement {
+export function listStatement(ownerId: number, query: LeadListQuery, page: PageParams): ListStatement {
   const parameters: unknown[] = [ownerId];
-  let where = 'owner_id = $1';
-  if (query.search !== null) {
-    parameters.push(`%${escapeLike(query.search)}%`);
-    where += ` AND (name ILIKE $2 ESCAPE '\\' OR email ILIKE $2 ESCAPE '\\' OR message ILIKE $2 ESCAPE '\\')`;
-  }
+  const where = whereOf(query, parameters);
   const orderBy = orderByOf(query.ordering);
   const n = parameters.length;
   const text =
@@ -101,7 +107,74 @@ export function listStatement(ownerId: number, query: LeadListQuery): ListStatem
     `LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) p ON true ` +
     `ORDER BY ${orderByOf(query.ordering, 'p.')}`;
   const name = orderBy === DEFAULT_ORDER_BY ? (query.search === null ? 'leads.page' : 'leads.page_search') : undefined;
-  return { statement: { name, text }, parameters: [...parameters, query.limit, query.offset] };
+  return { statement: { name, text }, parameters: [...parameters, page.limit, page.offset] };
+}
+
+/** Rows per statement of the plain list: its first part, then each part after the last row sent. */
+export const LIST_BATCH_SIZE = 1000;
+
+/**
+ * Where the plain list stopped: the last row's value of each ordering term,
+ * timestamps in PostgreSQL's own text (microseconds included; the API's ISO
+ * form stops at milliseconds, which would repeat or skip rows).
+ */
+export type ListPosition = ReadonlyArray<string | number>;
+
+const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'updated_at']);
+const CASTS: Record<string, string> = { id: '::int', created_at: '::timestamptz', updated_at: '::timestamptz' };
+const positionColumn = (column: string): string => (TIMESTAMP_COLUMNS.has(column) ? `${column}_position` : column);
+
+/**
+ * The keyset condition "after `position` in this ordering". All terms in one
+ * direction: one row comparison, which an index on the same columns serves
+ * (`id > $2` for the default). Mixed directions: the expanded form,
+ * `(a > $x) OR (a = $x AND b < $y) OR ...`. Every column is NOT NULL, so no
+ * NULL ordering rules apply; `id` is always a term, so the order is total.
+ */
+function afterCondition(query: LeadListQuery, parameters: unknown[], position: ListPosition): string {
+  const refs = query.ordering.map((term, index) => {
+    const column = ORDERING_COLUMNS[term.field];
+    parameters.push(position[index]);
+    return { column, value: `$${parameters.length}${CASTS[column] ?? ''}`, op: term.descending ? '<' : '>' };
+  });
+  if (refs.every((ref) => ref.op === refs[0].op)) {
+    if (refs.length === 1) return `${refs[0].column} ${refs[0].op} ${refs[0].value}`;
+    return `(${refs.map((ref) => ref.column).join(', ')}) ${refs[0].op} (${refs.map((ref) => ref.value).join(', ')})`;
+  }
+  const alternatives = refs.map((ref, index) =>
+    [...refs.slice(0, index).map((earlier) => `${earlier.column} = ${earlier.value}`), `${ref.column} ${ref.op} ${ref.value}`].join(' AND '),
+  );
+  return `(${alternatives.map((alternative) => `(${alternative})`).join(' OR ')})`;
+}
+
+/**
+ * One part of the plain list: the owner's matching leads in the requested
+ * order, after `position` (none: from the start), at most `limit` of them.
+ * A keyset rather than OFFSET or a server-side cursor: each part is an
+ * indexed range read on a connection that goes back to the pool at once, so
+ * a slow client holds no connection while it reads. The default ordering's
+ * texts are fixed and named.
+ */
+export function listPartStatement(ownerId: number, query: LeadListQuery, position: ListPosition | null, limit: number): ListStatement {
+  const parameters: unknown[] = [ownerId];
+  let where = whereOf(query, parameters);
+  if (position !== null) where += ` AND ${afterCondition(query, parameters, position)}`;
+  const positions = query.ordering
+    .map((term) => ORDERING_COLUMNS[term.field])
+    .filter((column) => TIMESTAMP_COLUMNS.has(column))
+    .map((column) => `, ${column}::text AS ${positionColumn(column)}`)
+    .join('');
+  parameters.push(limit);
+  const orderBy = orderByOf(query.ordering);
+  const text = `SELECT ${COLUMNS}${positions} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${parameters.length}`;
+  const name =
+    orderBy === DEFAULT_ORDER_BY ? `leads.list${query.search === null ? '' : '_search'}${position === null ? '' : '_after'}` : undefined;
+  return { statement: { name, text }, parameters };
+}
+
+/** The ordering terms' values of a row, as listPartStatement selects them: where the next part starts. */
+function positionOf(query: LeadListQuery, row: Record<string, unknown>): ListPosition {
+  return query.ordering.map((term) => row[positionColumn(ORDERING_COLUMNS[term.field])] as string | number);
 }
 
 export const FIND_OWNED: ReadStatement = { name: 'leads.find_owned', text: `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
@@ -125,11 +198,27 @@ export class LeadsRepository {
     return rows.length > 0;
   }
 
-  async listOwned(ownerId: number, query: LeadListQuery): Promise<{ count: number; leads: LeadRecord[] }> {
-    const { statement, parameters } = listStatement(ownerId, query);
+  async listOwned(ownerId: number, query: LeadListQuery, page: PageParams): Promise<{ count: number; leads: LeadRecord[] }> {
+    const { statement, parameters } = listStatement(ownerId, query, page);
     const rows = await readRows<PageRow>(this.leads.manager.connection, statement, parameters, ISO_TIMESTAMPS);
     const leads = rows.filter((row): row is PageRow & LeadRow => row.id !== null).map(toRecord);
     return { count: rows[0].total, leads };
+  }
+
+  /**
+   * One part of the plain list (see listPartStatement), and where the next
+   * one starts: null when this part was the last (fewer rows than `limit`).
+   */
+  async listOwnedPart(
+    ownerId: number,
+    query: LeadListQuery,
+    position: ListPosition | null,
+    limit = LIST_BATCH_SIZE,
+  ): Promise<{ leads: LeadRecord[]; next: ListPosition | null }> {
+    const { statement, parameters } = listPartStatement(ownerId, query, position, limit);
+    const rows = await readRows<LeadRow & Record<string, unknown>>(this.leads.manager.connection, statement, parameters, ISO_TIMESTAMPS);
+    const next = rows.length === limit ? positionOf(query, rows[rows.length - 1]) : null;
+    return { leads: rows.map(toRecord), next };
   }
 
   /** Relies on the unique index on (owner_id, lower(email)): concurrent duplicates cannot both land. */

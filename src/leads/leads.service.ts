@@ -1,20 +1,51 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AUTH_MESSAGES } from '../auth/authorization-header';
-import { ApiException, notFound, unauthorized } from '../common/http/problem-details';
+import type { PageParams } from '../common/http/pagination';
+import { notFound, unauthorized, validationFailed } from '../common/http/problem-details';
 import { LeadListQuery } from './lead-list-query';
 import { LeadView, toLeadView } from './lead.mapper';
-import { DuplicateLeadEmailError, LeadFields, LeadOwnerGoneError, LeadRecord, LeadsRepository } from './leads.repository';
+import { DuplicateLeadEmailError, LeadFields, LeadOwnerGoneError, LeadRecord, LeadsRepository, ListPosition } from './leads.repository';
 
 export const DUPLICATE_LEAD_EMAIL_MESSAGE = 'lead with this email already exists.';
 
-/** Owner-scoped lead rules: missing and not-owned are one 404, a duplicate email is one 409. */
+/**
+ * The plain list: its first part, read before anything is sent, and when
+ * there is more, the rest, part by part, as the reader asks for it.
+ */
+export interface LeadList {
+  first: LeadView[];
+  rest: AsyncGenerator<LeadView[], void, undefined> | null;
+}
+
+/** Owner-scoped lead rules: missing and not-owned are one 404, a duplicate email is one 400 on `email`. */
 @Injectable()
 export class LeadsService {
   constructor(private readonly leads: LeadsRepository) {}
 
-  async list(ownerId: number, query: LeadListQuery): Promise<{ count: number; results: LeadView[] }> {
-    const { count, leads } = await this.leads.listOwned(ownerId, query);
+  async page(ownerId: number, query: LeadListQuery, page: PageParams): Promise<{ count: number; results: LeadView[] }> {
+    const { count, leads } = await this.leads.listOwned(ownerId, query, page);
     return { count, results: leads.map(toLeadView) };
+  }
+
+  /**
+   * Every matching lead of the owner. A list of up to one part is one
+   * statement; a longer one is read a part at a time, each on a pooled
+   * connection only for its own statement, and only when the previous part
+   * has been consumed: the caller's memory holds about one part, however
+   * many leads there are, and stopping the generator stops the reads.
+   */
+  async all(ownerId: number, query: LeadListQuery): Promise<LeadList> {
+    const { leads, next } = await this.leads.listOwnedPart(ownerId, query, null);
+    return { first: leads.map(toLeadView), rest: next === null ? null : this.parts(ownerId, query, next) };
+  }
+
+  private async *parts(ownerId: number, query: LeadListQuery, from: ListPosition): AsyncGenerator<LeadView[], void, undefined> {
+    let position: ListPosition | null = from;
+    while (position !== null) {
+      const { leads, next } = await this.leads.listOwnedPart(ownerId, query, position);
+      position = next;
+      if (leads.length > 0) yield leads.map(toLeadView);
+    }
   }
 
   async get(ownerId: number, id: number): Promise<LeadView> {
@@ -61,7 +92,7 @@ async function writing<T>(write: () => Promise<T>): Promise<T> {
     return await write();
   } catch (error) {
     if (error instanceof DuplicateLeadEmailError) {
-      throw new ApiException(HttpStatus.CONFLICT, DUPLICATE_LEAD_EMAIL_MESSAGE, { email: [DUPLICATE_LEAD_EMAIL_MESSAGE] });
+      throw validationFailed({ email: [DUPLICATE_LEAD_EMAIL_MESSAGE] });
     }
     // The user was deleted after their token was accepted: answer as knox does for a deleted user.
     if (error instanceof LeadOwnerGoneError) throw unauthorized(AUTH_MESSAGES.inactive);

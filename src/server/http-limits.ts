@@ -65,13 +65,16 @@ export function answerFrameworkError(error: Error & { statusCode?: number }, req
  * last-resort deadline for the whole handler chain (guards included): the
  * client gets a 503 it can retry instead of a hanging socket. Database
  * timeouts are shorter, so the deadline only fires when something else is stuck.
+ * It covers the handler, not the transfer: once a streamed answer has begun,
+ * it runs for as long as the client takes to read it.
  */
 export function installRequestLimits(fastify: FastifyInstance, http: AppConfig['http']): void {
   const { maxUrlLength, handlerTimeoutMs } = http;
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.url.length > maxUrlLength) return sendError(reply, 414, 'Request URI is too long.');
     const timer = setTimeout(() => {
-      if (!reply.sent) sendError(reply, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });
+      // A streamed answer (the plain list of leads) has its status out already: it is not stuck, only long.
+      if (!reply.sent && !reply.raw.headersSent) sendError(reply, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });
     }, handlerTimeoutMs);
     reply.raw.once('close', () => clearTimeout(timer));
     done();

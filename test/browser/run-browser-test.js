@@ -199,7 +199,7 @@ async function main() {
       await page.getByLabel('Name').fill('Ada again');
       await page.getByLabel('Email').fill('ADA@example.com');
       await page.getByLabel('Message').fill('Second try');
-      watcher.expect('POST', '/api/leads', 409);
+      watcher.expect('POST', '/api/leads', 400);
       await page.getByLabel('Name').press('Enter');
       await expectText(page.locator('#email-error'), 'lead with this email already exists.');
       await page.getByLabel('Name').fill('');

@@ -7,8 +7,8 @@ export interface LeadBody {
   email: string;
   message: string;
   owner: number;
-  createdAt: string;
-  updatedAt: string;
+  created_at: string;
+  updated_at: string;
 }
 
 /** Creates a lead through the API, as a client would. */

@@ -16,7 +16,6 @@ export interface PageParams {
   offset: number;
 }
 
-export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 /** OFFSET is a bigint in PostgreSQL; a 32-bit bound keeps absurd values a 400 instead of a database error. */
 export const MAX_OFFSET = 2_147_483_647;
@@ -56,12 +55,17 @@ function integerParam(query: Record<string, unknown>, name: string, fallback: nu
   return value;
 }
 
-/** `limit` (1–100, default 20) and `offset` (≥ 0); problems are added to `errors` under the parameter's name. */
-export function parsePageParams(query: Record<string, unknown>, errors: FieldErrors): PageParams {
-  return {
-    limit: integerParam(query, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT, errors),
-    offset: integerParam(query, 'offset', 0, 0, MAX_OFFSET, errors),
-  };
+/**
+ * `limit` (1–100) and `offset` (≥ 0) as DRF's LimitOffsetPagination reads
+ * them; problems are added to `errors` under the parameter's name. Null when
+ * the answer is not paginated: no `limit` and no default (DRF's PAGE_SIZE
+ * unset). `offset` is still checked then, but has no effect, as in DRF.
+ */
+export function parsePageParams(query: Record<string, unknown>, errors: FieldErrors, defaultLimit: number | null): PageParams | null {
+  const paginated = defaultLimit !== null || queryParam(query, 'limit') !== undefined;
+  const limit = integerParam(query, 'limit', defaultLimit ?? 1, 1, MAX_LIMIT, errors);
+  const offset = integerParam(query, 'offset', 0, 0, MAX_OFFSET, errors);
+  return paginated ? { limit, offset } : null;
 }
 
 /**

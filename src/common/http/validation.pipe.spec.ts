@@ -91,7 +91,7 @@ describe('ApiValidationPipe', () => {
 
     it('counts one left out in the singular, and knows inherited and read-only fields', async () => {
       const unknown = Object.fromEntries(Array.from({ length: MAX_UNKNOWN_FIELDS_LISTED + 1 }, (_, index) => [`x${index}`, index]));
-      const { errors } = await refusal({ id: 5, owner: 2, createdAt: 'x', updatedAt: 'y', name: 'Lead', ...unknown }, UpdateLeadDto);
+      const { errors } = await refusal({ id: 5, owner: 2, created_at: 'x', updated_at: 'y', name: 'Lead', ...unknown }, UpdateLeadDto);
       expect(errors!.non_field_errors).toEqual(['1 more unknown field was not listed.']);
       expect(Object.keys(errors!)).toHaveLength(MAX_UNKNOWN_FIELDS_LISTED + 1);
     });

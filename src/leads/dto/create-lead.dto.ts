@@ -19,8 +19,8 @@ export class CreateLeadDto {
   owner?: unknown;
 
   @ReadOnlyField({ type: 'string', format: 'date-time', description: 'Ignored' })
-  createdAt?: unknown;
+  created_at?: unknown;
 
   @ReadOnlyField({ type: 'string', format: 'date-time', description: 'Ignored' })
-  updatedAt?: unknown;
+  updated_at?: unknown;
 }

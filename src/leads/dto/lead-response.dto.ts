@@ -12,9 +12,9 @@ export class LeadResponse {
   @ApiProperty({ description: 'Id of the user who created the lead (always the caller)', example: 7 })
   owner: number;
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T20:05:35.451Z' })
-  createdAt: string;
+  created_at: string;
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T20:05:35.451Z' })
-  updatedAt: string;
+  updated_at: string;
 }
 
 /** DRF's LimitOffsetPagination envelope. */

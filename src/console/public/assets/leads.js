@@ -23,12 +23,23 @@ function showListError(error) {
   listError.hidden = false;
 }
 
+/**
+ * The list answer as one page: DRF's LimitOffsetPagination envelope (what a
+ * request with `limit` gets), or the plain array of every lead (what the API
+ * answers without `limit`), cut to the page shown.
+ */
+function asPage(body) {
+  if (Array.isArray(body)) return { count: body.length, results: body.slice(state.offset, state.offset + PAGE_SIZE) };
+  return { count: body.count, results: body.results };
+}
+
 async function loadLeads() {
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(state.offset) });
+  // Newest first; id breaks ties. `limit` asks for the envelope, with its count.
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(state.offset), ordering: '-created_at' });
   if (state.search) params.set('search', state.search);
   let page;
   try {
-    page = await api('GET', `/api/leads?${params}`);
+    page = asPage(await api('GET', `/api/leads?${params}`));
   } catch (error) {
     showListError(error);
     return;
@@ -66,7 +77,7 @@ function leadRow(lead) {
       element('a', { className: 'lead-email', href: `mailto:${lead.email}`, text: lead.email }),
     ]),
     element('td', { className: 'message', text: lead.message }),
-    element('td', { className: 'nowrap muted' }, [element('time', { datetime: lead.createdAt, title: formatDate(lead.createdAt), text: formatDay(lead.createdAt) })]),
+    element('td', { className: 'nowrap muted' }, [element('time', { datetime: lead.created_at, title: formatDate(lead.created_at), text: formatDay(lead.created_at) })]),
     element('td', { className: 'row-actions' }, [edit, remove]),
   ]);
   if (state.editing && state.editing.id === lead.id) row.classList.add('editing');
