@@ -125,8 +125,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
+/** How long a smart shutdown (waiting for sessions to end) may take before a fast one (ending them). */
+const SMART_SHUTDOWN_MS = 3_000;
+
 interface RunningPostgres {
-  /** Fast shutdown (SIGINT), resolved once the server has exited; at once if it already had. */
+  /** Smart then fast shutdown for the server (ownProcessGroup), fast for the rest; resolved once the server has exited, at once if it already had. */
   stop(): Promise<void>;
 }
 
@@ -165,8 +168,14 @@ function runPostgres(binary: string, args: string[], how: { asRoot: boolean; own
         output = '';
         resolveStart({
           stop: async () => {
-            if (running()) child.kill('SIGINT');
+            if (!running()) return;
+            // The server's own database: smart shutdown first, as its pool has just sent its goodbyes and a
+            // fast shutdown would cut those sessions before they end (a warning per connection); fast past a
+            // few seconds. The test helpers stop theirs fast, as before.
+            child.kill(how.ownProcessGroup ? 'SIGTERM' : 'SIGINT');
+            const fast = setTimeout(() => running() && child.kill('SIGINT'), SMART_SHUTDOWN_MS);
             await exited;
+            clearTimeout(fast);
           },
         });
       }
