@@ -21,6 +21,7 @@ import type { TokenView } from './tokens.service';
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
 @ApiTags('auth')
+@ApiProblems([503, 'Database unavailable; retry after `Retry-After` seconds'])
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -35,7 +36,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a user and return their first token' })
   @ApiConsumes(...BODY_TYPES)
   @ApiCreatedResponse({ type: TokenResponseDto })
-  @ApiProblems(400, [403, 'Maximum amount of tokens allowed per user exceeded.'], [409, 'A user with that username already exists.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+  @ApiProblems(400, 403, [409, 'A user with that username already exists.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   register(@Body() dto: RegisterDto): Promise<TokenResponse> {
     return this.auth.register(dto);
   }
@@ -50,7 +51,7 @@ export class AuthController {
   @ApiBody({ type: LoginDto, required: false })
   @ApiBasicAuth('basic')
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems(400, [401, 'Invalid username/password.'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+  @ApiProblems(400, [401, 'Invalid username/password.'], [403, 'Maximum amount of tokens allowed per user exceeded., or a CSRF failure (browser login)'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponse> {
     let { username, password } = dto;
     if (username === undefined && password === undefined) {
@@ -80,7 +81,7 @@ export class AuthController {
   @ApiSecurity('token')
   @ApiOperation({ summary: 'Revoke the token used for this request' })
   @ApiNoContentResponse()
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   async logout(@CurrentUser() principal: Principal): Promise<void> {
     await this.tokens.logout(principal);
   }
@@ -91,7 +92,7 @@ export class AuthController {
   @ApiSecurity('token')
   @ApiOperation({ summary: "Revoke all of the user's tokens" })
   @ApiNoContentResponse()
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   async logoutAll(@CurrentUser() principal: Principal): Promise<void> {
     await this.tokens.logoutAll(principal);
   }
@@ -110,7 +111,7 @@ export class AuthController {
   @ApiSecurity('token')
   @ApiOperation({ summary: 'Revoke one of the user’s tokens' })
   @ApiNoContentResponse()
-  @ApiProblems(401, 404)
+  @ApiProblems(401, 403, 404)
   async revokeToken(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<void> {
     await this.tokens.revoke(principal, id);
   }
@@ -122,7 +123,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Change the password; every other token of the user is revoked' })
   @ApiConsumes(...BODY_TYPES)
   @ApiNoContentResponse()
-  @ApiProblems(400, 401, 413, 415)
+  @ApiProblems(400, 401, 403, 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   async changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<void> {
     await this.auth.changePassword(principal, dto);
   }
