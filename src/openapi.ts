@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { DetailErrorSchema, ProblemDetailsSchema } from './common/openapi/problem.schema';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { closeResponseSchemas, DetailErrorSchema, documentRequestLevelErrors, ProblemDetailsSchema } from './common/openapi/problem.schema';
 
 /** Swagger UI at /api/docs and the OpenAPI 3 document at /api/docs-json. */
 export function setupOpenApi(app: INestApplication): void {
@@ -21,7 +21,9 @@ export function setupOpenApi(app: INestApplication): void {
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'Login only' }, 'basic')
     .addCookieAuth('sessionid', { type: 'apiKey', in: 'cookie', name: 'sessionid', description: 'Browser session; unsafe methods also need the X-CSRFToken header' }, 'session')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [DetailErrorSchema, ProblemDetailsSchema] });
+  const document: OpenAPIObject = SwaggerModule.createDocument(app, config, { extraModels: [DetailErrorSchema, ProblemDetailsSchema] });
+  documentRequestLevelErrors(document);
+  closeResponseSchemas(document);
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     swaggerOptions: { persistAuthorization: true },

@@ -21,6 +21,7 @@ import type { TokenView } from './tokens.service';
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
 @ApiTags('auth')
+@ApiProblems([503, 'Database unavailable; retry after `Retry-After` seconds'])
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -37,7 +38,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a user and return their first token' })
   @ApiConsumes(...BODY_TYPES)
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblems([400, 'Invalid input, e.g. `{"username": ["A user with that username already exists."]}`'], [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+  // 403 is CSRF only: a new user holds no tokens, so the token limit cannot be exceeded here.
+  @ApiProblems([400, 'Invalid input, e.g. `{"username": ["A user with that username already exists."]}`'], 403, 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
   register(@Body() dto: RegisterDto): Promise<TokenResponse> {
     return this.auth.register(dto);
   }
@@ -55,7 +57,11 @@ export class AuthController {
   @ApiProblems(
     [400, 'Missing fields, or wrong credentials in the body: `{"non_field_errors": ["Incorrect Credentials Passed."]}`'],
     [401, 'Wrong HTTP Basic credentials: `Invalid username/password.` (with `WWW-Authenticate: Basic realm="api"`)'],
-    [403, 'Maximum amount of tokens allowed per user exceeded.'], 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+    [403, '`Maximum amount of tokens allowed per user exceeded.`, or a CSRF failure (browser login)'],
+    413,
+    415,
+    [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],
+  )
   login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponse> {
     let { username, password } = dto;
     let source: CredentialSource = 'body';
@@ -86,7 +92,7 @@ export class AuthController {
   @ApiSecurity('token')
   @ApiOperation({ summary: 'Revoke the token used for this request' })
   @ApiNoContentResponse()
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   async logout(@CurrentUser() principal: Principal): Promise<void> {
     await this.tokens.logout(principal);
   }
@@ -97,7 +103,7 @@ export class AuthController {
   @ApiSecurity('token')
   @ApiOperation({ summary: "Revoke all of the user's tokens" })
   @ApiNoContentResponse()
-  @ApiProblems(401)
+  @ApiProblems(401, 403)
   async logoutAll(@CurrentUser() principal: Principal): Promise<void> {
     await this.tokens.logoutAll(principal);
   }
@@ -116,7 +122,7 @@ export class AuthController {
   @ApiSecurity('token')
   @ApiOperation({ summary: 'Revoke one of the user’s tokens' })
   @ApiNoContentResponse()
-  @ApiProblems(401, 404)
+  @ApiProblems(401, 403, 404)
   async revokeToken(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<void> {
     await this.tokens.revoke(principal, id);
   }
@@ -131,6 +137,7 @@ export class AuthController {
   @ApiProblems(
     [400, 'Invalid input: `old_password` wrong, or `new_password2` not matching or failing the validators'],
     401,
+    403,
     413,
     415,
     [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],

@@ -20,14 +20,21 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process is up' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } } })
   live(): { status: string } {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: the database answers and the server is not shutting down' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status', 'database'],
+      properties: { status: { type: 'string', enum: ['ok'] }, database: { type: 'string', enum: ['up'] } },
+      example: { status: 'ok', database: 'up' },
+    },
+  })
   @ApiProblems([503, 'The database does not answer, or the server is shutting down'])
   async ready(): Promise<{ status: string; database: string }> {
     // From the stop signal on, a load balancer should send new work elsewhere (SHUTDOWN_LAME_DUCK).

@@ -117,7 +117,7 @@ export class LeadsController {
   @ApiOperation({ summary: 'Create a lead owned by the caller' })
   @ApiConsumes(...BODY_TYPES)
   @ApiCreatedResponse({ type: LeadResponse })
-  @ApiProblems(LEAD_BODY_400, 413, 415)
+  @ApiProblems(LEAD_BODY_400, 403, 413, 415)
   create(@CurrentUser() principal: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
     return this.leads.create(principal.id, dto);
   }
@@ -137,7 +137,7 @@ export class LeadsController {
   @ApiConsumes(...BODY_TYPES)
   @ApiBody({ type: CreateLeadDto })
   @ApiOkResponse({ type: LeadResponse })
-  @ApiProblems(LEAD_BODY_400, [404, 'Not found. (also for another user’s lead)'], 413, 415)
+  @ApiProblems(LEAD_BODY_400, 403, [404, 'Not found. (also for another user’s lead)'], 413, 415)
   async replace(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
     const dto = await this.validBody(CreateLeadDto, body, principal.id, id);
     return this.leads.update(principal.id, id, dto);
@@ -149,7 +149,7 @@ export class LeadsController {
   @ApiConsumes(...BODY_TYPES)
   @ApiBody({ type: UpdateLeadDto })
   @ApiOkResponse({ type: LeadResponse })
-  @ApiProblems(LEAD_BODY_400, [404, 'Not found. (also for another user’s lead)'], 413, 415)
+  @ApiProblems(LEAD_BODY_400, 403, [404, 'Not found. (also for another user’s lead)'], 413, 415)
   async update(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
     const dto = await this.validBody(UpdateLeadDto, body, principal.id, id);
     return this.leads.update(principal.id, id, dto);
@@ -160,7 +160,7 @@ export class LeadsController {
   @ID_PARAM
   @ApiOperation({ summary: 'Delete a lead' })
   @ApiNoContentResponse()
-  @ApiProblems([404, 'Not found. (also for another user’s lead)'])
+  @ApiProblems(403, [404, 'Not found. (also for another user’s lead)'])
   async remove(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<void> {
     await this.leads.remove(principal.id, id);
   }

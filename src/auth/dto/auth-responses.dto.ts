@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class UserResponse {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   id: number;
   @ApiProperty({ example: 'alice' })
   username: string;
@@ -19,7 +19,7 @@ export class TokenResponseDto {
 }
 
 export class TokenListItem {
-  @ApiProperty({ example: 12 })
+  @ApiProperty({ type: 'integer', example: 12 })
   id: number;
   @ApiProperty({ description: 'The first characters of the token, for telling tokens apart', example: 'kR2fA9xQ' })
   token_key: string;
