@@ -48,10 +48,10 @@ describe('two instances behind one PostgreSQL and one Redis', () => {
   it('adds up login attempts across both instances', async () => {
     const user = await register(a.baseUrl);
     const attempt = (server: ServerProcess) => call(server.baseUrl, 'POST', '/api/auth/login', { body: { username: user.username, password: 'wrong-password-1' } });
-    expect((await attempt(a)).status).toBe(401);
-    expect((await attempt(b)).status).toBe(401);
-    expect((await attempt(a)).status).toBe(401);
-    expect((await attempt(b)).status).toBe(401);
+    expect((await attempt(a)).status).toBe(400);
+    expect((await attempt(b)).status).toBe(400);
+    expect((await attempt(a)).status).toBe(400);
+    expect((await attempt(b)).status).toBe(400);
     for (const server of [a, b]) {
       const blocked = await call(server.baseUrl, 'POST', '/api/auth/login', { body: { username: user.username, password: STRONG_PASSWORD } });
       expect(blocked.status).toBe(429);
@@ -73,7 +73,7 @@ describe('two instances behind one PostgreSQL and one Redis', () => {
       for (let index = 0; index < 3; index += 1) {
         attempts.push((await call(lone.baseUrl, 'POST', '/api/auth/login', { body: { username, password: 'wrong-password-1' } })).status);
       }
-      expect(attempts).toEqual([401, 401, 429]);
+      expect(attempts).toEqual([400, 400, 429]);
     } finally {
       lone.signal('SIGTERM');
       expect(await lone.exited).toBe(0);
