@@ -27,6 +27,7 @@ const { spawn } = require('node:child_process');
 const { closeSync, mkdtempSync, openSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const { setImmediate } = require('node:timers');
 
 /**
  * pino's destination options by variant: `pino` is the app's own (AppLogger's
@@ -137,7 +138,7 @@ async function child(variant, lines, perTurn) {
 function measure(variant, sink, lines, perTurn, directory) {
   return new Promise((resolveRun, reject) => {
     const file = sink === 'file' ? openSync(join(directory, `${variant}.log`), 'w') : null;
-    const proc = spawn(process.execPath, [__filename, '--child', variant, String(lines), String(perTurn)], {
+    const proc = spawn(process.execPath, [join(__dirname, 'logger-cost.js'), '--child', variant, String(lines), String(perTurn)], {
       stdio: ['ignore', file ?? 'pipe', 'pipe'],
     });
     let received = 0;
