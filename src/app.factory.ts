@@ -7,7 +7,7 @@ import { installBodyParsers } from './common/http/body-parsers';
 import { installRequestLogger } from './common/http/request-logger';
 import { corsOptions, installSecurityHeaders } from './common/http/security-headers';
 import { installConsolePages } from './console/console-pages';
-import { JsonLogger } from './common/logging/json-logger';
+import type { AppLogger } from './common/logging/app-logger';
 import { AppConfig } from './config/app-config';
 import { installTimestamptzParser } from './database/timestamptz';
 import { setupOpenApi } from './openapi';
@@ -19,7 +19,7 @@ import { ROUTE_MATCHING, RouteTable } from './server/route-table';
  * Builds the HTTP application exactly as production runs it; main.ts and the
  * e2e tests both call this, so tests exercise the real request pipeline.
  */
-export async function createApp(config: AppConfig, databaseUrl: string, logger = new JsonLogger(config.logLevel)): Promise<INestApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, logger: AppLogger): Promise<INestApplication> {
   installTimestamptzParser();
   const adapter = new FastifyAdapter({
     logger: false,

@@ -5,7 +5,7 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { JsonLogger } from './common/logging/json-logger';
+import { AppLogger } from './common/logging/app-logger';
 import { redactText } from './common/logging/redact';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ResolvedDatabase, resolveDatabase } from './database/resolve-database';
@@ -18,7 +18,7 @@ import { describeStartupFailure } from './server/startup-failure';
  * line on stderr says why and they go out at debug level only (the same
  * failure, as stacks); once it listens, they go out as the errors they were.
  */
-class StartupLogger extends JsonLogger {
+class StartupLogger extends AppLogger {
   private held: Array<[unknown, unknown[]]> | null = [];
 
   override error(message: unknown, ...rest: unknown[]): void {
@@ -43,10 +43,11 @@ class StartupLogger extends JsonLogger {
 }
 
 /** One line on stderr, exit 1: what a newcomer sees when the server cannot start. */
-function failStartup(error: unknown, config: AppConfig, logger: StartupLogger): never {
+async function failStartup(error: unknown, config: AppConfig, logger: StartupLogger): Promise<never> {
   logger.failed(error);
   const line = redactText(describeStartupFailure(error, config));
   process.stderr.write(`Leads API could not start: ${line}\n`);
+  await logger.flush();
   process.exit(1);
 }
 
@@ -69,7 +70,7 @@ async function bootstrap(): Promise<void> {
     try {
       await runClusterPrimary(config, logger);
     } catch (error) {
-      failStartup(error, config, logger);
+      return failStartup(error, config, logger);
     }
     logger.started();
     return;
@@ -79,7 +80,7 @@ async function bootstrap(): Promise<void> {
   try {
     database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
   } catch (error) {
-    failStartup(error, config, logger);
+    return failStartup(error, config, logger);
   }
 
   let app: INestApplication | undefined;
@@ -98,7 +99,7 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database.release().catch(() => undefined);
-    failStartup(error, config, logger);
+    return failStartup(error, config, logger);
   }
   logger.started();
   logger.log(`Leads API listening on http://${config.host}:${config.port} using ${database.description}`, 'Main');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app.factory';
-import { JsonLogger } from '../src/common/logging/json-logger';
+import { AppLogger } from '../src/common/logging/app-logger';
 import { loadConfig } from '../src/config/app-config';
 import { STRONG_PASSWORD, uniqueName } from './support/accounts';
 import { rawRequest } from './support/raw-http';
@@ -427,7 +427,7 @@ describe('real answers conform to the OpenAPI document', () => {
     relayed.port = String(relay.port);
     const dataDir = mkdtempSync(join(tmpdir(), 'leads-api-test-data-'));
     const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: relayed.toString(), DATA_DIR: dataDir, DATABASE_CONNECT_TIMEOUT: '2s', ...GENEROUS_THROTTLES });
-    const app = await createApp(config, relayed.toString(), new JsonLogger(config.logLevel));
+    const app = await createApp(config, relayed.toString(), new AppLogger(config.logLevel));
     try {
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address();

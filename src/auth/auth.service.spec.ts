@@ -48,42 +48,6 @@ async function loginFailure(promise: Promise<unknown>): Promise<void> {
   expect((error as ApiException).errors).toEqual({ non_field_errors: [LOGIN_FAILED_MESSAGE] });
 }
 
-describe('PasswordHasher', () => {
-  const hasher = new PasswordHasher();
-
-  it("hashes with argon2id at OWASP's parameters (m=12 MiB, t=3, p=1)", async () => {
-    const hash = await hasher.hash(PASSWORD);
-    expect(hash).toMatch(/^\$argon2id\$v=19\$m=12288,(t=3,p=1|p=1,t=3)\$/);
-    expect(hash).not.toContain(PASSWORD);
-    await expect(hasher.verify(hash, PASSWORD)).resolves.toBe(true);
-    await expect(hasher.verify(hash, `${PASSWORD} `)).resolves.toBe(false);
-  });
-
-  it('answers false, not an error, for a hash it cannot read', async () => {
-    await expect(hasher.verify('not-a-hash', PASSWORD)).resolves.toBe(false);
-  });
-
-  it('asks for a rehash only when the parameters differ from the current ones', async () => {
-    expect(hasher.needsRehash(await hasher.hash(PASSWORD))).toBe(false);
-    expect(hasher.needsRehash(await argon2.hash(PASSWORD, OLD_PARAMETERS))).toBe(true);
-    // Same costs, older algorithm: still upgraded to argon2id.
-    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2i, memoryCost: 12_288, timeCost: 3 }))).toBe(true);
-    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...OLD_PARAMETERS, type: argon2.argon2d, memoryCost: 12_288, timeCost: 3 }))).toBe(true);
-    expect(hasher.needsRehash('$2b$12$C6UzMDM.H6dfI/f/IKcEeO5e3XKnCkzT5iJ8pKRL9cEDJiJkL3aHe')).toBe(true);
-  });
-
-  it('burns one real verification against an argon2id hash at the current parameters in verifyDummy', async () => {
-    const dummyHasher = new PasswordHasher();
-    const verify = jest.spyOn(dummyHasher, 'verify');
-    await expect(dummyHasher.verifyDummy(PASSWORD)).resolves.toBe(false);
-    expect(verify).toHaveBeenCalledTimes(1);
-    const [hash, password] = verify.mock.calls[0];
-    expect(password).toBe(PASSWORD);
-    expect(dummyHasher.needsRehash(hash)).toBe(false);
-    await expect(verify.mock.results[0].value).resolves.toBe(false);
-  });
-});
-
 describe('AuthService.login', () => {
   it('runs the dummy verification for an unknown user, then fails like a wrong password', async () => {
     const { service, hasher, dataSource } = setup(null);

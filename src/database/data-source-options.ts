@@ -60,7 +60,7 @@ export function buildDataSourceOptions(
       // an owner-first or digest index whatever the parameters, so one generic plan per connection
       // serves them all. Left to choose, PostgreSQL kept re-planning a full page of leads on every
       // execution once the table was large (its early custom plans looked cheaper than the generic
-      // one): 382 instead of 222 µs per page with a million other leads.
+      // one), and slower: see bench/README.md, "Query shapes".
       options: '-c plan_cache_mode=force_generic_plan',
     },
   };

@@ -76,8 +76,8 @@ export function parseTimestamptz(text: string): unknown {
  * (`YYYY-MM-DDTHH:MM:SS.mmmZ`, microseconds truncated as the Date parser
  * truncates them). For the usual UTC text it is rearranged without building a
  * Date: a Date's `toJSON` was the largest single cost of serialising a page of
- * leads (about two thirds of JSON.stringify's time for a 10-lead page). Any
- * other shape or offset goes through parseTimestamptz.
+ * leads (see bench/README.md, "Where the time goes"). Any other shape or
+ * offset goes through parseTimestamptz.
  */
 export function timestamptzToIso(text: string): string {
   const length = text.length;

@@ -1,6 +1,6 @@
 import cluster, { Worker } from 'node:cluster';
 import { DataSource } from 'typeorm';
-import type { JsonLogger } from '../common/logging/json-logger';
+import type { AppLogger } from '../common/logging/app-logger';
 import type { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { resolveDatabase } from '../database/resolve-database';
@@ -33,7 +33,7 @@ async function migrate(url: string, config: AppConfig): Promise<string[]> {
  * the workers as a second one, which makes them stop at once. A failure
  * before any worker is forked (the database, the migrations) is thrown.
  */
-export async function runClusterPrimary(config: AppConfig, logger: JsonLogger): Promise<void> {
+export async function runClusterPrimary(config: AppConfig, logger: AppLogger): Promise<void> {
   const database = await resolveDatabase(config, { onLog: (message) => logger.debug(message, 'EmbeddedPostgres') });
   let stopping = false;
   let exitCode = 0;
@@ -50,6 +50,7 @@ export async function runClusterPrimary(config: AppConfig, logger: JsonLogger): 
     await Promise.all(workers.map((worker) => stopWorker(worker, deadlineMs)));
     await database.release().catch((error: unknown) => logger.error(error instanceof Error ? error : String(error), 'Cluster'));
     logger.log('all workers stopped', 'Cluster');
+    await logger.flush();
     process.exit(exitCode);
   };
   const onSignal = (signal: string): void => {

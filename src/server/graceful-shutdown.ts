@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import type { JsonLogger } from '../common/logging/json-logger';
+import type { AppLogger } from '../common/logging/app-logger';
 
 const IDLE_SWEEP_MS = 100;
 /**
@@ -164,8 +164,8 @@ export interface ShutdownHooks {
   lameDuckMs: number;
   /** SHUTDOWN_TIMEOUT: how long requests in flight may take once the listener is closed. */
   timeoutMs: number;
-  logger: JsonLogger;
-  /** For tests; defaults to process.exit. */
+  logger: AppLogger;
+  /** For tests; defaults to process.exit once the logger has written its last lines. */
   exit?: (code: number) => void;
   /** For tests; defaults to Date.now. */
   now?: () => number;
@@ -184,7 +184,7 @@ export interface ShutdownHooks {
  * Returns the handler, for tests.
  */
 export function installGracefulShutdown(hooks: ShutdownHooks): (signal: string) => void {
-  const exit = hooks.exit ?? ((code: number) => process.exit(code));
+  const exit = hooks.exit ?? ((code: number) => void hooks.logger.flush().then(() => process.exit(code)));
   const now = hooks.now ?? Date.now;
   let firstSignalAt: number | undefined;
   let forced = false;

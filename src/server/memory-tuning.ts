@@ -3,14 +3,15 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * Imported first by main.ts, before anything allocates much or uses libuv's
- * thread pool. Two settings that keep one process under load near 180 MB of
- * resident memory instead of 270 (bench/README.md, "Memory"):
+ * thread pool. Two settings that keep one process under load within its
+ * memory target (figures: see bench/README.md, "Memory"):
  *
  * - V8 lets the old generation grow by 100% of the live heap between full
- *   collections instead of its default (up to 4×): ~35 MB stay live, and the
- *   default let garbage fill 150–200 MB before a mark-compact. V8 reads this
- *   at every collection, so setting it here takes effect. Lower values saved
- *   more memory but lengthened the p99 (more frequent collections).
+ *   collections instead of its default (up to 4×): the live heap is small,
+ *   and the default let garbage fill several times that before a
+ *   mark-compact. V8 reads this at every collection, so setting it here takes
+ *   effect. Lower values saved more memory but lengthened the p99 (more
+ *   frequent collections).
  * - libuv's pool gets as many threads as there are cores (default 4, unless
  *   UV_THREADPOOL_SIZE is set). Each argon2id hash takes 12 MiB on a pool
  *   thread, which glibc then keeps in that thread's arena: every thread past

@@ -1,6 +1,8 @@
 import * as argon2 from 'argon2';
 import { ARGON2_OPTIONS, PasswordHasher } from './password-hasher';
 
+const PASSWORD = 'violet-Harbor-42-lantern';
+
 /**
  * Counts the event-loop turns taken while `work` runs: a hash computed on
  * libuv's thread pool lets the loop go round many times; one computed on the
@@ -26,20 +28,17 @@ async function loopTurnsDuring(work: () => Promise<unknown>): Promise<number> {
 describe('PasswordHasher', () => {
   const hasher = new PasswordHasher();
 
-  it('hashes with argon2id at the configured cost, and verifies only the right password', async () => {
-    const hash = await hasher.hash('correct horse battery staple');
-    const [, variant, , parameters] = hash.split('$');
-    expect(variant).toBe('argon2id');
-    expect(parameters.split(',').sort()).toEqual(
-      [`m=${ARGON2_OPTIONS.memoryCost}`, `p=${ARGON2_OPTIONS.parallelism}`, `t=${ARGON2_OPTIONS.timeCost}`].sort(),
-    );
-    expect(hash).not.toContain('correct horse');
-    await expect(hasher.verify(hash, 'correct horse battery staple')).resolves.toBe(true);
-    await expect(hasher.verify(hash, 'correct horse battery stapler')).resolves.toBe(false);
+  it("hashes with argon2id at OWASP's parameters (m=12 MiB, t=3, p=1), and verifies only the right password", async () => {
+    const hash = await hasher.hash(PASSWORD);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=12288,(t=3,p=1|p=1,t=3)\$/);
+    expect(hash).not.toContain(PASSWORD);
+    await expect(hasher.verify(hash, PASSWORD)).resolves.toBe(true);
+    await expect(hasher.verify(hash, `${PASSWORD} `)).resolves.toBe(false);
   });
 
   it('treats a stored value that is not an argon2 hash as a wrong password, not an error', async () => {
-    await expect(hasher.verify('pbkdf2_sha256$600000$salt$hash', 'anything')).resolves.toBe(false);
+    await expect(hasher.verify('pbkdf2_sha256$600000$salt$hash', PASSWORD)).resolves.toBe(false);
+    await expect(hasher.verify('not-a-hash', PASSWORD)).resolves.toBe(false);
   });
 
   it('keeps the event loop turning while it hashes and verifies', async () => {
@@ -50,16 +49,27 @@ describe('PasswordHasher', () => {
   });
 
   it('asks for a rehash when the cost or the variant differs from the configured one', async () => {
-    const current = await hasher.hash('pw');
-    const older = await argon2.hash('pw', { ...ARGON2_OPTIONS, memoryCost: 19_456, timeCost: 2 });
-    const argon2i = await argon2.hash('pw', { ...ARGON2_OPTIONS, type: argon2.argon2i });
-    expect(hasher.needsRehash(current)).toBe(false);
-    expect(hasher.needsRehash(older)).toBe(true);
-    expect(hasher.needsRehash(argon2i)).toBe(true);
+    expect(hasher.needsRehash(await hasher.hash(PASSWORD))).toBe(false);
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...ARGON2_OPTIONS, memoryCost: 19_456, timeCost: 2 }))).toBe(true);
+    // Same costs, another variant: still upgraded to argon2id.
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...ARGON2_OPTIONS, type: argon2.argon2i }))).toBe(true);
+    expect(hasher.needsRehash(await argon2.hash(PASSWORD, { ...ARGON2_OPTIONS, type: argon2.argon2d }))).toBe(true);
+    expect(hasher.needsRehash('$2b$12$C6UzMDM.H6dfI/f/IKcEeO5e3XKnCkzT5iJ8pKRL9cEDJiJkL3aHe')).toBe(true);
     expect(hasher.needsRehash('not a hash')).toBe(true);
   });
 
-  it('answers a login for an unknown user with false after a full verification', async () => {
-    await expect(hasher.verifyDummy('whatever')).resolves.toBe(false);
+  it('answers a login for an unknown user after one real verification, against a hash at the current parameters', async () => {
+    const dummyHasher = new PasswordHasher();
+    const verify = jest.spyOn(dummyHasher, 'verify');
+    await expect(dummyHasher.verifyDummy(PASSWORD)).resolves.toBe(false);
+    await expect(dummyHasher.verifyDummy('another guess')).resolves.toBe(false);
+    expect(verify).toHaveBeenCalledTimes(2);
+    const [[hash, password], [sameHash, otherPassword]] = verify.mock.calls;
+    expect([password, otherPassword]).toEqual([PASSWORD, 'another guess']);
+    // Made once, then reused: the verification, not the hashing, is what each login pays for.
+    expect(sameHash).toBe(hash);
+    expect(hash).toMatch(/^\$argon2id\$/);
+    expect(dummyHasher.needsRehash(hash)).toBe(false);
+    await expect(verify.mock.results[0].value).resolves.toBe(false);
   });
 });

@@ -4,9 +4,9 @@ import * as argon2 from 'argon2';
 /**
  * One of OWASP's equivalent argon2id configurations: m=12 MiB, t=3, p=1. It
  * costs the same CPU as the first (m=19 MiB, t=2) and 7 MiB less memory per
- * hash in flight, which keeps a server under login load below 200 MB
- * (bench/README.md, "Memory"). Hashes made with other parameters are
- * rehashed at the next login.
+ * hash in flight, which keeps a server under login load within its memory
+ * target (see bench/README.md, "Memory"). Hashes made with other parameters
+ * are rehashed at the next login.
  */
 export const ARGON2_OPTIONS = {
   type: argon2.argon2id,

@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
-import { JsonLogger } from '../../src/common/logging/json-logger';
+import { AppLogger } from '../../src/common/logging/app-logger';
 import { loadConfig } from '../../src/config/app-config';
 import { createDatabaseFromTemplate } from './test-database';
 
@@ -47,7 +47,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...GENEROUS_THROTTLES,
     ...env,
   });
-  const app = await createApp(config, database.url, new JsonLogger(config.logLevel));
+  // Synchronous writes to process.stdout, where the suites that check what is logged read the lines.
+  const app = await createApp(config, database.url, new AppLogger(config.logLevel, process.stdout));
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
   const address = server.address();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { JsonLogger } from '../logging/json-logger';
+import type { AppLogger } from '../logging/app-logger';
 import { redactRequestUrl, TOKEN_SHAPED } from '../logging/redact';
 
 /** Where a secret name can take effect: a query (`?token=`), a pair (`password=`, `token:`), or a URL inside the URL. */
@@ -28,14 +28,13 @@ export function loggableUrl(url: string): string {
 }
 
 /** One structured line per request; health probes only at debug level. */
-export function installRequestLogger(fastify: FastifyInstance, logger: JsonLogger): void {
+export function installRequestLogger(fastify: FastifyInstance, logger: AppLogger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const url = request.originalUrl;
     const status = reply.statusCode;
     const level = url.startsWith('/health') ? 'debug' : status >= 500 ? 'error' : 'info';
     if (logger.enabled(level)) {
-      logger.redactedEvent(level, {
-        msg: 'request',
+      logger.logSafe(level, 'request', {
         method: request.method,
         url: loggableUrl(url),
         status,

@@ -7,8 +7,9 @@ import { ApiException, FieldErrors, validationFailed } from './problem-details';
 export const UNKNOWN_FIELD_MESSAGE = 'This field is not allowed.';
 
 /**
- * How many unknown fields a 400 names, first come first: a JSON body of 80 kB can hold
- * 9,000 keys, and naming each made a 341 kB answer (and ~440 ms of CPU in class-validator).
+ * How many unknown fields a 400 names, first come first: a JSON body within the size limit
+ * can hold thousands of keys, and naming each made an answer several times the body's size
+ * and cost class-validator a lot of CPU (see bench/README.md, "Where the time goes").
  */
 export const MAX_UNKNOWN_FIELDS_LISTED = 10;
 
