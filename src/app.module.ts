@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { TokenAuthGuard } from './auth/token-auth.guard';
-import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ApiValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import { bodyProblem, FORM_NOT_UTF8, installBodyParsers, JSON_NOT_UTF8, MAX_FORM_FIELDS, parseForm } from './body-parsers';
-import { ApiException, PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from './problem-details';
+import { ApiException, PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from '../common/http/problem-details';
 
 function refusal(run: () => unknown): { status: number; detail: string } | 'accepted' {
   try {

@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
 import { renderError, replyWithError } from '../common/http/problem-details';
-import { securityHeadersFor } from '../common/http/security-headers';
+import { securityHeadersFor } from './security-headers';
 
 export const HANDLER_TIMEOUT_DETAIL = 'The request took too long to process. Please retry shortly.';
 

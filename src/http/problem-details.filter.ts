@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../../database/database-unavailable';
-import { RouteTable } from '../../server/route-table';
-import { ApiError, ApiException, replyWithError } from '../http/problem-details';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { RouteTable } from './route-table';
+import { ApiError, ApiException, replyWithError } from '../common/http/problem-details';
 
 /**
  * Every error leaves as DRF's body (`{"detail": ...}`, or the field errors of a

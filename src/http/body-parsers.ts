@@ -2,7 +2,7 @@ import busboy from 'busboy';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
-import { ApiException, PROTOTYPE_KEYS, prototypeKeyRefused } from './problem-details';
+import { ApiException, PROTOTYPE_KEYS, prototypeKeyRefused } from '../common/http/problem-details';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 

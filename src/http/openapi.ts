@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { closeResponseSchemas, DetailErrorSchema, documentRequestLevelErrors, ProblemDetailsSchema } from './common/openapi/problem.schema';
+import { closeResponseSchemas, DetailErrorSchema, documentRequestLevelErrors, ProblemDetailsSchema } from '../common/openapi/problem.schema';
 
 /** Swagger UI at /api/docs and the OpenAPI 3 document at /api/docs-json. */
 export function setupOpenApi(app: INestApplication): void {
