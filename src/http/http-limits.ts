@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
-import { renderError, replyWithError } from '../common/http/problem-details';
+import { renderError, replyWithError } from './error-response';
 import { securityHeadersFor } from './security-headers';
 
 export const HANDLER_TIMEOUT_DETAIL = 'The request took too long to process. Please retry shortly.';

@@ -3,7 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { RouteTable } from './route-table';
-import { ApiError, ApiException, replyWithError } from '../common/http/problem-details';
+import { ApiError, ApiException } from '../common/http/problem-details';
+import { replyWithError } from './error-response';
 
 /**
  * Every error leaves as DRF's body (`{"detail": ...}`, or the field errors of a
