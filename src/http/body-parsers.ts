@@ -17,7 +17,9 @@ export const MAX_FORM_FIELDS = 100;
 const MAX_FIELD_NAME_BYTES = 200;
 
 const malformed = (detail: string): ApiException => new ApiException(400, detail);
-const tooLarge = (detail = 'Request body is too large.'): ApiException => new ApiException(413, detail);
+export const BODY_TOO_LARGE = 'Request body is too large.';
+export const BODY_INCOMPLETE = 'The request body was not received in full.';
+const tooLarge = (detail = BODY_TOO_LARGE): ApiException => new ApiException(413, detail);
 const MULTIPART_ERROR = 'Multipart form parse error.';
 const unsupportedCharset = (): ApiException => new ApiException(415, 'Unsupported request body encoding.');
 export const JSON_NOT_UTF8 = 'JSON parse error - the request body is not valid UTF-8.';
@@ -222,7 +224,7 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, limit
     payload.on('error', () => {
       if (failed) return;
       failed = true;
-      reject(malformed('The request body was not received in full.'));
+      reject(malformed(BODY_INCOMPLETE));
     });
     payload.on('end', () => {
       if (!failed) resolve(Buffer.concat(chunks, received));

@@ -8,5 +8,4 @@ export const DRF = {
   invalidEmail: 'Enter a valid email address.',
   maxLength: (max: number): string => `Ensure this field has no more than ${max} characters.`,
   minLength: (min: number): string => `Ensure this field has at least ${min} characters.`,
-  notFound: 'Not found.',
 } as const;

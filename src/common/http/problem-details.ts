@@ -41,10 +41,19 @@ export class ApiException extends HttpException {
   }
 }
 
+/**
+ * DRF's and knox's sentences that more than one part of the API answers with: the
+ * exception filter for Nest's own exceptions, auth for a missing credential or a user
+ * gone, leads for an owner deleted while its request ran.
+ */
+export const NOT_FOUND = 'Not found.';
+export const NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
+export const USER_INACTIVE = 'User inactive or deleted.';
+
 export const validationFailed = (errors: FieldErrors): ApiException =>
   new ApiException(HttpStatus.BAD_REQUEST, 'Invalid input.', errors);
 
-export const notFound = (): ApiException => new ApiException(HttpStatus.NOT_FOUND, 'Not found.');
+export const notFound = (): ApiException => new ApiException(HttpStatus.NOT_FOUND, NOT_FOUND);
 
 export const unauthorized = (detail: string): ApiException =>
   new ApiException(HttpStatus.UNAUTHORIZED, detail, undefined, { 'WWW-Authenticate': 'Token' });

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { HeadersObject } from '@nestjs/swagger';
+import { NOT_FOUND } from '../http/problem-details';
 
 /** DRF's body for every error that is not a validation failure. */
 export class DetailErrorSchema {
@@ -51,7 +52,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: one key per bad field (or `{"detail": ...}` for a body that does not parse)',
   401: 'Missing, malformed, unknown, revoked or expired token (with `WWW-Authenticate: Token`)',
   403: 'CSRF Failed: a request authenticated by the `sessionid` cookie (or a login/register carrying the `csrftoken` cookie) without a matching `X-CSRFToken`',
-  404: 'Not found.',
+  404: NOT_FOUND,
   413: 'Request body larger than 100 kB',
   415: 'Unsupported body content type',
   429: 'Too many requests (with a `Retry-After` header)',
