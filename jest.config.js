@@ -1,4 +1,5 @@
-// Unit specs live beside the code (src/**/*.spec.ts, and test/support/**/*.spec.ts for test helpers); e2e specs talk HTTP to the
+// Unit specs live beside the code (src/**/*.spec.ts, test/support/**/*.spec.ts for test helpers, test/lint/**/*.spec.ts for
+// the lint's own rules); e2e specs talk HTTP to the
 // real app over a real PostgreSQL (test/**/*.e2e-spec.ts).
 // NestJS 12 ships ES modules, which Jest's CommonJS runtime cannot load: they go through the
 // esm-to-cjs transformer. (@fastify/cookie 11.1.0 and @fastify/static 10.1.3 are pinned to the
@@ -21,7 +22,7 @@ module.exports = {
   // PostgreSQL and argon2, so a loaded machine must not turn a slow test into a failure.
   testTimeout: 30000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts', '<rootDir>/test/lint/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

@@ -35,10 +35,10 @@ function load(path) {
 }
 
 const ablations = {
-  logger: () => (load('common/http/request-logger.js').installRequestLogger = nothing),
-  helmet: () => (load('common/http/security-headers.js').installSecurityHeaders = nothing),
-  limits: () => (load('server/http-limits.js').installRequestLimits = nothing),
-  body: () => (load('common/http/body-parsers.js').installBodyParsers = nothing),
+  logger: () => (load('http/request-logger.js').installRequestLogger = nothing),
+  helmet: () => (load('http/security-headers.js').installSecurityHeaders = nothing),
+  limits: () => (load('http/http-limits.js').installRequestLimits = nothing),
+  body: () => (load('http/body-parsers.js').installBodyParsers = nothing),
   cookies: () => {
     const id = require.resolve('@fastify/cookie', { paths: [dist] });
     const plugin = (_instance, _options, done) => done();
@@ -46,7 +46,7 @@ const ablations = {
     load('sessions/csrf-form-field.js').installCsrfFormField = nothing;
   },
   console: () => (load('console/console-pages.js').installConsolePages = async () => undefined),
-  swagger: () => (load('openapi.js').setupOpenApi = nothing),
+  swagger: () => (load('http/openapi.js').setupOpenApi = nothing),
   pipe: () => (load('common/http/validation.pipe.js').ApiValidationPipe.prototype.transform = async (value) => value),
   passport: () => {
     const { TokenAuthGuard } = load('auth/token-auth.guard.js');

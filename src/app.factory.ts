@@ -3,17 +3,17 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { installBodyParsers } from './common/http/body-parsers';
-import { installRequestLogger } from './common/http/request-logger';
-import { corsOptions, installSecurityHeaders } from './common/http/security-headers';
+import { installBodyParsers } from './http/body-parsers';
+import { installRequestLogger } from './http/request-logger';
+import { corsOptions, installSecurityHeaders } from './http/security-headers';
 import { installConsolePages } from './console/console-pages';
 import type { AppLogger } from './common/logging/app-logger';
 import { AppConfig } from './config/app-config';
 import { installTimestamptzParser } from './database/timestamptz';
-import { setupOpenApi } from './openapi';
+import { setupOpenApi } from './http/openapi';
 import { installCsrfFormField } from './sessions/csrf-form-field';
-import { answerClientError, answerFrameworkError, applyServerLimits, installDuplicateHeaderCheck, installRequestLimits } from './server/http-limits';
-import { ROUTE_MATCHING, RouteTable } from './server/route-table';
+import { answerClientError, answerFrameworkError, applyServerLimits, installDuplicateHeaderCheck, installRequestLimits } from './http/http-limits';
+import { ROUTE_MATCHING, RouteTable } from './http/route-table';
 
 /**
  * Builds the HTTP application exactly as production runs it; main.ts and the

@@ -3,10 +3,10 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { TokenAuthGuard } from './auth/token-auth.guard';
-import { ProblemDetailsFilter } from './common/filters/problem-details.filter';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ApiValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
-import { ConfigModule } from './config/config.module';
+import { AppConfigModule } from './config/app-config.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { ThrottlingModule } from './throttling/throttling.module';
@@ -30,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions(databaseUrl, config.databasePoolSize, {
             connectMs: config.databaseConnectTimeoutMs,

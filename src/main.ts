@@ -1,5 +1,5 @@
 // First: it configures V8 and libuv before they are used (see the module).
-import './server/memory-tuning';
+import './process/memory-tuning';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
@@ -9,9 +9,9 @@ import { AppLogger } from './common/logging/app-logger';
 import { redactText } from './common/logging/redact';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ResolvedDatabase, resolveDatabase } from './database/resolve-database';
-import { runClusterPrimary } from './server/cluster-primary';
-import { installGracefulShutdown, trackResponses } from './server/graceful-shutdown';
-import { describeStartupFailure } from './server/startup-failure';
+import { runClusterPrimary } from './process/cluster-primary';
+import { installGracefulShutdown, trackResponses } from './process/graceful-shutdown';
+import { describeStartupFailure } from './process/startup-failure';
 
 /**
  * While the server starts, error lines are held back: if it fails, the one

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { digestToken, generateToken } from '../src/auth/token-crypto';
-import { PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from '../src/common/http/problem-details';
+import { PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from '../src/common/http/body-check';
 import { registerUser, RegisteredUser, STRONG_PASSWORD } from './support/accounts';
 import { closeFuzzAgent, FuzzResponse, percentEncode, send } from './support/fuzz-http';
 import { brokenBasics, prototypeChanges, PrototypeSnapshot, snapshotPrototypes } from './support/prototypes';

@@ -1,4 +1,4 @@
-import { FORM_NOT_UTF8, JSON_NOT_UTF8 } from '../src/common/http/body-parsers';
+import { FORM_NOT_UTF8, JSON_NOT_UTF8 } from '../src/http/body-parsers';
 import { MAX_UNKNOWN_FIELDS_LISTED, UNKNOWN_FIELD_MESSAGE } from '../src/common/http/validation.pipe';
 import { registerUser, RegisteredUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
 import { closeFuzzAgent, send } from './support/fuzz-http';

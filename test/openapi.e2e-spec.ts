@@ -1,6 +1,6 @@
 import { registerUser, tokenHeader } from './support/accounts';
 import { createLead } from './support/leads';
-import { RouteTable } from '../src/server/route-table';
+import { RouteTable } from '../src/http/route-table';
 import { createTestApp, TestApp } from './support/test-app';
 
 interface Operation {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
-import { PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from '../src/common/http/problem-details';
+import { PROTOTYPE_KEY_DETAIL, PROTOTYPE_KEYS } from '../src/common/http/body-check';
 import { RegisteredUser, registerUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
 import { expectFieldErrors, expectProblem } from './support/problems';
 import { brokenBasics, prototypeChanges, PrototypeSnapshot, snapshotPrototypes } from './support/prototypes';

@@ -1,11 +1,13 @@
+import { NOT_AUTHENTICATED, USER_INACTIVE } from '../common/http/problem-details';
+
 /** The knox/DRF sentences for each way an Authorization header can be wrong. */
 export const AUTH_MESSAGES = {
-  notProvided: 'Authentication credentials were not provided.',
+  notProvided: NOT_AUTHENTICATED,
   noCredentials: 'Invalid token header. No credentials provided.',
   spaces: 'Invalid token header. Token string should not contain spaces.',
   invalidCharacters: 'Invalid token header. Token string should not contain invalid characters.',
   invalidToken: 'Invalid token.',
-  inactive: 'User inactive or deleted.',
+  inactive: USER_INACTIVE,
 } as const;
 
 export type HeaderCredential = { kind: 'none' } | { kind: 'token'; token: string } | { kind: 'invalid'; detail: string };

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { APP_CONFIG } from '../config/app-config.module';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, notFound, unauthorized } from '../common/http/problem-details';
 import { UsersRepository } from '../users/users.repository';

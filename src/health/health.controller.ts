@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiException } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
-import { isDraining } from '../server/graceful-shutdown';
+import { isDraining } from '../process/graceful-shutdown';
 
 const READINESS_TIMEOUT_MS = 2_000;
 

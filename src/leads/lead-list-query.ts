@@ -1,3 +1,4 @@
+import { DRF } from '../common/http/drf-messages';
 import { PageParams, parsePageParams, queryParam } from '../common/http/pagination';
 import { FieldErrors, validationFailed } from '../common/http/problem-details';
 
@@ -74,11 +75,11 @@ export function parseLeadListQuery(query: Record<string, unknown>, pageSize: num
   const page = parsePageParams(query, errors, pageSize);
 
   const rawSearch = queryParam(query, 'search');
-  if (typeof rawSearch === 'object') errors.search = ['Not a valid string.'];
+  if (typeof rawSearch === 'object') errors.search = [DRF.notAString];
   const search = typeof rawSearch === 'string' ? rawSearch.replaceAll('\0', '').trim() : '';
 
   const rawOrdering = queryParam(query, 'ordering');
-  if (typeof rawOrdering === 'object') errors.ordering = ['Not a valid string.'];
+  if (typeof rawOrdering === 'object') errors.ordering = [DRF.notAString];
   const ordering = parseOrdering(typeof rawOrdering === 'string' ? rawOrdering : undefined, errors);
 
   if (Object.keys(errors).length > 0) throw validationFailed(errors);

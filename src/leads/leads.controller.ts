@@ -22,7 +22,7 @@ import { MAX_LIMIT, MAX_OFFSET, Page, PageLinks, toPage } from '../common/http/p
 import { ApiValidationPipe } from '../common/http/validation.pipe';
 import { ApiProblems } from '../common/openapi/problem.schema';
 import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { APP_CONFIG } from '../config/app-config.module';
 import { CreateLeadDto } from './dto/create-lead.dto';
 import { LeadPageResponse, LeadResponse } from './dto/lead-response.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AUTH_MESSAGES } from '../auth/authorization-header';
 import type { PageParams } from '../common/http/pagination';
-import { notFound, unauthorized, validationFailed } from '../common/http/problem-details';
+import { notFound, unauthorized, USER_INACTIVE, validationFailed } from '../common/http/problem-details';
 import { LeadListQuery } from './lead-list-query';
 import { LeadView, toLeadView } from './lead.mapper';
 import { DuplicateLeadEmailError, LeadFields, LeadOwnerGoneError, LeadRecord, LeadsRepository, ListPosition } from './leads.repository';
@@ -95,7 +94,7 @@ async function writing<T>(write: () => Promise<T>): Promise<T> {
       throw validationFailed({ email: [DUPLICATE_LEAD_EMAIL_MESSAGE] });
     }
     // The user was deleted after their token was accepted: answer as knox does for a deleted user.
-    if (error instanceof LeadOwnerGoneError) throw unauthorized(AUTH_MESSAGES.inactive);
+    if (error instanceof LeadOwnerGoneError) throw unauthorized(USER_INACTIVE);
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import type { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, unauthorized } from '../common/http/problem-details';
 import type { AppConfig } from '../config/app-config';
 import { parseOrigin } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { APP_CONFIG } from '../config/app-config.module';
 import { createCsrfToken, sameToken, sessionBinding, verifyCsrfToken } from './csrf-token';
 import { csrfFormTokenOf } from './csrf-form-field';
 

@@ -4,7 +4,8 @@ import { LoginDto } from '../../auth/dto/login.dto';
 import { RegisterDto } from '../../auth/dto/register.dto';
 import { CreateLeadDto } from '../../leads/dto/create-lead.dto';
 import { UpdateLeadDto } from '../../leads/dto/update-lead.dto';
-import { ApiException, PROTOTYPE_KEY_DETAIL } from './problem-details';
+import { PROTOTYPE_KEY_DETAIL } from './body-check';
+import { ApiException } from './problem-details';
 import { ApiValidationPipe, MAX_UNKNOWN_FIELDS_LISTED, UNKNOWN_FIELD_MESSAGE } from './validation.pipe';
 
 const pipe = new ApiValidationPipe();

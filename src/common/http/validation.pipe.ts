@@ -1,6 +1,6 @@
 import { ArgumentMetadata, Injectable, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
-import { bodyProblem } from './body-parsers';
+import { bodyProblem } from './body-check';
 import { ApiException, FieldErrors, validationFailed } from './problem-details';
 
 /** Used by class-validator's whitelist check; a sentence, like every other field error. */

@@ -1,4 +1,4 @@
-import { drfBody, prefersProblemJson, problem, renderError } from './problem-details';
+import { drfBody, prefersProblemJson, problem, renderError } from './error-response';
 
 describe('prefersProblemJson (Accept negotiation between DRF bodies and RFC 9457)', () => {
   it.each([

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { generateToken } from '../../auth/token-crypto';
-import { REDACTED, redactRequestUrl } from '../logging/redact';
+import { generateToken } from '../auth/token-crypto';
+import { REDACTED, redactRequestUrl } from '../common/logging/redact';
 import { loggableUrl, mayHoldSecrets } from './request-logger';
 
 const TOKEN = generateToken('lp_').token;

@@ -1,9 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../../database/database-unavailable';
-import { RouteTable } from '../../server/route-table';
-import { ApiError, ApiException, replyWithError } from '../http/problem-details';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { RouteTable } from './route-table';
+import { ApiError, ApiException, NOT_AUTHENTICATED, NOT_FOUND } from '../common/http/problem-details';
+import { BODY_INCOMPLETE, BODY_TOO_LARGE } from './body-parsers';
+import { replyWithError } from './error-response';
+import { MALFORMED_REQUEST } from './http-limits';
 
 /**
  * Every error leaves as DRF's body (`{"detail": ...}`, or the field errors of a
@@ -62,11 +65,11 @@ const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0]
 function defaultDetail(status: number, exception: HttpException): string {
   switch (status) {
     case 404:
-      return 'Not found.';
+      return NOT_FOUND;
     case 405:
       return 'Method not allowed.';
     case 401:
-      return 'Authentication credentials were not provided.';
+      return NOT_AUTHENTICATED;
     case 403:
       return 'You do not have permission to perform this action.';
     case 429:
@@ -93,10 +96,10 @@ function asFastifyError(exception: unknown, request: FastifyRequest): ApiError |
       return { status: 415, detail: `Unsupported media type "${type}" in request.` };
     }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, detail: 'Request body is too large.' };
+      return { status: 413, detail: BODY_TOO_LARGE };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, detail: 'The request body was not received in full.' };
+      return { status: 400, detail: BODY_INCOMPLETE };
   }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 0;
-  return status >= 400 && status < 500 ? { status, detail: 'Malformed request.' } : null;
+  return status >= 400 && status < 500 ? { status, detail: MALFORMED_REQUEST } : null;
 }

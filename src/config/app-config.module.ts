@@ -6,10 +6,10 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 /** The validated configuration, loaded once at startup and injected by token. */
 @Global()
 @Module({})
-export class ConfigModule {
+export class AppConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
-      module: ConfigModule,
+      module: AppConfigModule,
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],
     };

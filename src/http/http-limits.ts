@@ -3,9 +3,11 @@ import type { Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../config/app-config';
-import { renderError, replyWithError } from '../common/http/problem-details';
-import { securityHeadersFor } from '../common/http/security-headers';
+import { renderError, replyWithError } from './error-response';
+import { securityHeadersFor } from './security-headers';
 
+export const MALFORMED_REQUEST = 'Malformed request.';
+export const URI_TOO_LONG = 'Request URI is too long.';
 export const HANDLER_TIMEOUT_DETAIL = 'The request took too long to process. Please retry shortly.';
 
 function sendError(reply: FastifyReply, status: number, detail: string, headers: Record<string, string> = {}): void {
@@ -42,7 +44,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
       ? [431, 'Request header fields are too large.']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'The request was not received in time.']
-        : [400, 'Malformed request.'];
+        : [400, MALFORMED_REQUEST];
   const { contentType, body } = renderError({ status, detail }, undefined);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${contentType}\r\n` +
@@ -57,7 +59,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
 export function answerFrameworkError(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   reply.headers(securityHeadersFor(request.url));
-  sendError(reply, status, status === 414 ? 'Request URI is too long.' : 'Malformed request.');
+  sendError(reply, status, status === 414 ? URI_TOO_LONG : MALFORMED_REQUEST);
 }
 
 /**
@@ -71,7 +73,7 @@ export function answerFrameworkError(error: Error & { statusCode?: number }, req
 export function installRequestLimits(fastify: FastifyInstance, http: AppConfig['http']): void {
   const { maxUrlLength, handlerTimeoutMs } = http;
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.url.length > maxUrlLength) return sendError(reply, 414, 'Request URI is too long.');
+    if (request.url.length > maxUrlLength) return sendError(reply, 414, URI_TOO_LONG);
     const timer = setTimeout(() => {
       // A streamed answer (the plain list of leads) has its status out already: it is not stuck, only long.
       if (!reply.sent && !reply.raw.headersSent) sendError(reply, 503, HANDLER_TIMEOUT_DETAIL, { 'Retry-After': '5', Connection: 'close' });

@@ -2,7 +2,8 @@ import busboy from 'busboy';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
-import { ApiException, PROTOTYPE_KEYS, prototypeKeyRefused } from './problem-details';
+import { bodyProblem, isPrototypeKey, prototypeKeyRefused } from '../common/http/body-check';
+import { ApiException } from '../common/http/problem-details';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -16,7 +17,9 @@ export const MAX_FORM_FIELDS = 100;
 const MAX_FIELD_NAME_BYTES = 200;
 
 const malformed = (detail: string): ApiException => new ApiException(400, detail);
-const tooLarge = (detail = 'Request body is too large.'): ApiException => new ApiException(413, detail);
+export const BODY_TOO_LARGE = 'Request body is too large.';
+export const BODY_INCOMPLETE = 'The request body was not received in full.';
+const tooLarge = (detail = BODY_TOO_LARGE): ApiException => new ApiException(413, detail);
 const MULTIPART_ERROR = 'Multipart form parse error.';
 const unsupportedCharset = (): ApiException => new ApiException(415, 'Unsupported request body encoding.');
 export const JSON_NOT_UTF8 = 'JSON parse error - the request body is not valid UTF-8.';
@@ -28,8 +31,6 @@ export const FORM_NOT_UTF8 = 'Form parse error - a field is not valid UTF-8.';
  * `ignoreBOM` keeps a byte order mark in the text, where JSON.parse refuses it, as DRF does.
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-const isPrototypeKey = (key: string): boolean => PROTOTYPE_KEYS.includes(key);
 
 /**
  * Replaces Fastify's parsers with DRF's three, each capped at `limitBytes`;
@@ -223,7 +224,7 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, limit
     payload.on('error', () => {
       if (failed) return;
       failed = true;
-      reject(malformed('The request body was not received in full.'));
+      reject(malformed(BODY_INCOMPLETE));
     });
     payload.on('end', () => {
       if (!failed) resolve(Buffer.concat(chunks, received));
@@ -276,45 +277,4 @@ function multipartFields(
     });
     parser.end(bytes);
   });
-}
-
-/** With the `u` flag a surrogate matches only when it is not half of a pair; the quick test without it finds any. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-const SURROGATE = /[\ud800-\udfff]/;
-const wellFormed = (text: string): boolean => !SURROGATE.test(text) || !LONE_SURROGATE.test(text);
-
-/** Deeper than any body this API takes; deep enough that recursive validators would overflow the stack. */
-export const MAX_JSON_DEPTH = 32;
-
-/**
- * A body that parses can still break what reads it: thousands of nested arrays
- * overflow class-transformer's recursion, a lone UTF-16 surrogate (`"\ud800"`)
- * makes the e-mail validator throw, and a prototype key (JSON.parse makes
- * `"__proto__"` an own key) pollutes whatever copies it. All are refused as
- * malformed bodies, iteratively, before any of that code runs. So is an object
- * whose prototype is not a plain object's or an array's, which no parser builds:
- * the validation pipe checks its input with this too.
- */
-export function bodyProblem(body: unknown): ApiException | null {
-  const surrogate = (): ApiException => malformed('JSON parse error - the body contains an unpaired surrogate.');
-  if (typeof body !== 'object' || body === null) return typeof body === 'string' && !wellFormed(body) ? surrogate() : null;
-  const stack: Array<[unknown, number]> = [[body, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value === 'string') {
-      if (!wellFormed(value)) return surrogate();
-      continue;
-    }
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_JSON_DEPTH) return malformed(`JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels.`);
-    const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return prototypeKeyRefused();
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (isPrototypeKey(key)) return prototypeKeyRefused();
-      if (!wellFormed(key)) return surrogate();
-      stack.push([record[key], depth + 1]);
-    }
-  }
-  return null;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppLogger } from '../logging/app-logger';
-import { redactRequestUrl, TOKEN_SHAPED } from '../logging/redact';
+import type { AppLogger } from '../common/logging/app-logger';
+import { redactRequestUrl, TOKEN_SHAPED } from '../common/logging/redact';
 
 /** Where a secret name can take effect: a query (`?token=`), a pair (`password=`, `token:`), or a URL inside the URL. */
 const MAY_NAME_SECRETS = /[?=:\s]/;
