@@ -2,19 +2,17 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionsModule } from '../sessions/sessions.module';
-import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
 import { AuthToken } from './auth-token.entity';
-import { AuthTokensRepository } from './auth-tokens.repository';
+import { AuthCoreModule } from './auth-core.module';
 import { TokenPruner } from './token-pruner';
 import { TokenStrategy } from './token.strategy';
-import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
+  // The browser-session interceptors on the controller are built in this module and read auth_tokens.
+  imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), AuthCoreModule, SessionsModule],
   controllers: [AuthController],
-  providers: [AuthService, AuthTokensRepository, TokensService, TokenStrategy, TokenPruner],
-  exports: [TokensService],
+  providers: [TokenStrategy, TokenPruner],
+  exports: [AuthCoreModule],
 })
 export class AuthModule {}

@@ -3,7 +3,15 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ApiException } from '../common/http/problem-details';
 import { PasswordHasher } from '../users/password-hasher';
 import type { UsersRepository, UserWithHash } from '../users/users.repository';
-import { AuthService, BASIC_LOGIN_FAILED_MESSAGE, LOGIN_FAILED_MESSAGE, PASSWORD_CHANGED_MESSAGE, PASSWORD_MISMATCH_MESSAGE, WRONG_OLD_PASSWORD_MESSAGE } from './auth.service';
+import {
+  AuthService,
+  BASIC_LOGIN_FAILED_MESSAGE,
+  LOGIN_FAILED_MESSAGE,
+  PASSWORD_CHANGED_MESSAGE,
+  PASSWORD_MISMATCH_MESSAGE,
+  PasswordRefusedError,
+  WRONG_OLD_PASSWORD_MESSAGE,
+} from './auth.service';
 import type { TokensService } from './tokens.service';
 
 const PASSWORD = 'violet-Harbor-42-lantern';
@@ -173,5 +181,29 @@ describe('AuthService.changePassword', () => {
     expect(usedManager).toBe(manager);
     await expect(hasher.verify(hash, 'amber-Quarry-73-whistle')).resolves.toBe(true);
     expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, 11, manager);
+  });
+});
+
+describe('AuthService.setPassword', () => {
+  const user = { id: 3, username: 'alice', email: 'alice@example.com' };
+
+  it('with no token to keep (a management command), revokes every token of the user in the same transaction', async () => {
+    const { service, users, tokens } = setup(await userWith(PASSWORD));
+    tokens.revokeAllExcept.mockResolvedValueOnce(4);
+    await expect(service.setPassword(user, 'amber-Quarry-73-whistle')).resolves.toBe(4);
+    expect(users.setPasswordHash).toHaveBeenCalledWith(3, expect.stringMatching(/^\$argon2id\$/), manager);
+    expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, undefined, manager);
+  });
+
+  it("refuses what Django's validators refuse, with each of their sentences, changing nothing", async () => {
+    const { service, users, tokens } = setup(await userWith(PASSWORD));
+    const error = await service.setPassword(user, '12345678', { keepTokenId: 11 }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(PasswordRefusedError);
+    expect((error as PasswordRefusedError).problems).toEqual(['This password is too common.', 'This password is entirely numeric.']);
+    expect(users.setPasswordHash).not.toHaveBeenCalled();
+    expect(tokens.revokeAllExcept).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, unauthorized, validationFailed } from '../common/http/problem-details';
 import { AUTH_MESSAGES } from './authorization-header';
@@ -21,6 +21,13 @@ export const DUPLICATE_USERNAME_MESSAGE = 'A user with that username already exi
 export const WRONG_OLD_PASSWORD_MESSAGE = 'Your old password was entered incorrectly. Please enter it again.';
 export const PASSWORD_MISMATCH_MESSAGE = 'The two password fields didn\u2019t match.';
 export const PASSWORD_CHANGED_MESSAGE = 'New password has been saved.';
+
+/** A new password Django's validators refuse, with each of their sentences: every caller words it its own way. */
+export class PasswordRefusedError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join(' '));
+  }
+}
 
 /** Where login read the credentials: each source fails with its own answer. */
 export type CredentialSource = 'body' | 'basic';
@@ -53,13 +60,22 @@ export class AuthService {
   ) {}
 
   /** Creates the user and their first token in one transaction: no user without a token, or the reverse. */
-  async register(dto: RegisterDto): Promise<TokenResponse> {
+  register(dto: RegisterDto): Promise<TokenResponse> {
+    return this.createUser(dto, async (user, manager) => toTokenResponse(user, await this.tokens.issue(user.id, null, manager)));
+  }
+
+  /**
+   * How every account is made, by the register route and `manage createuser`
+   * alike: `dto` has passed RegisterDto's rules, the password is hashed, and
+   * the unique index decides a race for the name (a username field error).
+   * `then` runs in the same transaction: the route issues the first token there.
+   */
+  async createUser<T>(dto: RegisterDto, then: (user: User, manager: EntityManager) => Promise<T>): Promise<T> {
     const passwordHash = await this.hasher.hash(dto.password);
     try {
       return await this.dataSource.transaction(async (manager) => {
         const user = await this.users.create({ username: dto.username, email: dto.email ?? '', passwordHash }, manager);
-        const issued = await this.tokens.issue(user.id, null, manager);
-        return toTokenResponse(user, issued);
+        return await then(user, manager);
       });
     } catch (error) {
       if (error instanceof DuplicateUsernameError) {
@@ -110,16 +126,31 @@ export class AuthService {
       throw validationFailed({ old_password: [WRONG_OLD_PASSWORD_MESSAGE] });
     }
     if (dto.new_password1 !== dto.new_password2) throw validationFailed({ new_password2: [PASSWORD_MISMATCH_MESSAGE] });
-    const problems = validatePassword(dto.new_password2, { username: user.username, email: user.email });
-    if (problems.length > 0) throw validationFailed({ new_password2: problems });
-
-    const passwordHash = await this.hasher.hash(dto.new_password2);
-    await this.dataSource.transaction(async (manager) => {
-      await this.users.setPasswordHash(user.id, passwordHash, manager);
+    try {
       // Whoever else held a token (or a stolen one) is logged out; this session stays.
-      await this.tokens.revokeAllExcept(user.id, principal.tokenId, manager);
-    });
+      await this.setPassword(user, dto.new_password2, { keepTokenId: principal.tokenId });
+    } catch (error) {
+      if (error instanceof PasswordRefusedError) throw validationFailed({ new_password2: error.problems });
+      throw error;
+    }
     return { detail: PASSWORD_CHANGED_MESSAGE };
+  }
+
+  /**
+   * The one rule for a new password, behind the change route and `manage
+   * changepassword`: Django's validators judge it against this user, then the
+   * hash is stored and every token of the user but `keepTokenId` revoked, in
+   * one transaction. The route keeps the caller's current token; a command
+   * has none, so all of them go. Returns how many tokens were revoked.
+   */
+  async setPassword(user: { id: number; username: string; email: string }, newPassword: string, { keepTokenId }: { keepTokenId?: number } = {}): Promise<number> {
+    const problems = validatePassword(newPassword, { username: user.username, email: user.email });
+    if (problems.length > 0) throw new PasswordRefusedError(problems);
+    const passwordHash = await this.hasher.hash(newPassword);
+    return this.dataSource.transaction(async (manager) => {
+      await this.users.setPasswordHash(user.id, passwordHash, manager);
+      return this.tokens.revokeAllExcept(user.id, keepTokenId, manager);
+    });
   }
 }
 

@@ -133,7 +133,9 @@ export class TokensService {
     return this.tokens.deleteAllOwned(principal.id);
   }
 
-  revokeAllExcept(userId: number, keepTokenId: number, manager: EntityManager): Promise<number> {
+  /** Every token of the user but `keepTokenId`; all of them when there is none to keep. */
+  revokeAllExcept(userId: number, keepTokenId: number | undefined, manager: EntityManager): Promise<number> {
+    if (keepTokenId === undefined) return this.tokens.deleteAllOwned(userId, manager);
     return this.tokens.deleteAllOwnedExcept(userId, keepTokenId, manager);
   }
 
