@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
 import { digestToken, generateToken } from '../src/auth/token-crypto';
+import { CommandError } from '../src/cli/cli-errors';
+import { ManageModule } from '../src/cli/manage.module';
+import { ManagementService } from '../src/cli/management.service';
+import type { PasswordSource } from '../src/cli/password-input';
+import { loadConfig } from '../src/config/app-config';
 import { registerUser, STRONG_PASSWORD, tokenHeader, uniqueName } from './support/accounts';
 import { expectFieldErrors, expectProblem } from './support/problems';
 import { ADMIN_URL_ENV, databaseUrl, withAdmin } from './support/test-database';
@@ -40,6 +48,36 @@ function manage(args: string[], options: { databaseUrl: string; input?: string; 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * runManage itself in a child process that never calls process.exit: it ends
+ * only once the command has left nothing running (server, timer, connection).
+ */
+function manageUntilIdle(args: string[], env: Record<string, string>): Promise<Run & { ms: number }> {
+  const script = `require(${JSON.stringify(MANAGE)}).runManage(${JSON.stringify(args)}, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => { process.exitCode = code; process.stdin.destroy(); })`;
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+/** The commands' own Nest context (ManageModule) in this process, as runManage boots it. */
+async function withManagement<T>(url: string, work: (manage: ManagementService) => Promise<T>): Promise<T> {
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const module = ManageModule.forCommand({ config, database: { url, description: 'the test database' }, statementMs: 15_000, waitSeconds: 0, onWaiting: () => undefined });
+  const context = await NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
+  try {
+    return await work(context.get(ManagementService));
+  } finally {
+    await context.close();
+  }
 }
 
 /**
@@ -144,6 +182,23 @@ describe('management commands (npm run manage)', () => {
       expect(response.body.user).toEqual({ id: expect.any(Number), username, email: '' });
     });
 
+    it('leaves the name to the unique index: one registered while the password is asked is refused, with the same sentence', async () => {
+      const username = uniqueName('race');
+      const raced: PasswordSource = {
+        obtain: async (check) => {
+          expect(await check(STRONG_PASSWORD)).toEqual([]);
+          // Someone registers the name over HTTP between the CLI's check and its insert.
+          await t.http().post('/api/auth/register').send({ username: username.toUpperCase(), password: STRONG_PASSWORD }).expect(200);
+          return STRONG_PASSWORD;
+        },
+      };
+      await withManagement(url, async (manage) => {
+        await expect(manage.createUser(username, `${username}@example.com`, raced)).rejects.toThrow(new CommandError('A user with that username already exists.'));
+      });
+      const { rows } = await t.db.query('SELECT username, email FROM users WHERE lower(username) = lower($1)', [username]);
+      expect(rows).toEqual([{ username: username.toUpperCase(), email: '' }]);
+    });
+
     it('refuses a username taken in another case, with exit status 1', async () => {
       const existing = await registerUser(t, uniqueName('Taken'));
       const result = await run(['createuser', existing.username.toLowerCase(), 'other@example.com', '--password-stdin'], `${NEW_PASSWORD}\n`);
@@ -222,7 +277,7 @@ describe('management commands (npm run manage)', () => {
   });
 
   describe('changepassword', () => {
-    it('sets the password and revokes every token of the user', async () => {
+    it("sets the password by the change route's rule, where a command has no current token to keep: every token of the user is revoked", async () => {
       const user = await registerUser(t);
       const second = await login(t, user);
       const result = await run(['changepassword', user.username.toUpperCase(), '--password-stdin'], `${NEW_PASSWORD}\n`);
@@ -301,6 +356,26 @@ describe('management commands (npm run manage)', () => {
 
       const nothing = await run(['prunetokens']);
       expect(nothing.stdout).toBe('Deleted 0 expired tokens.\n');
+    });
+  });
+
+  describe('process', () => {
+    it('boots only what commands need and ends by itself: no HTTP server, prune timer, Redis client or browser-session key', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'leads-api-manage-'));
+      try {
+        // An unreachable Redis would be retried for ever, were the throttler's storage booted.
+        const result = await manageUntilIdle(['prunetokens'], { DATABASE_URL: url, DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'debug' });
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/^Deleted \d+ expired tokens?\.\n$/);
+        // Nest's debug lines name every module it initialised; the HTTP side's are not among them.
+        expect(result.stderr).toContain('AuthCoreModule dependencies initialized');
+        expect(result.stderr).not.toMatch(/\b(AuthModule|SessionsModule|ThrottlingModule|PassportModule|LeadsModule|HealthModule)\b/);
+        // Anything left running (a server, a pool, a retrying client) would hold the process until the test's timeout.
+        expect(result.ms).toBeLessThan(20_000);
+        expect(readdirSync(dataDir)).toEqual([]);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { CommandError } from '../src/cli/cli-errors';
+import { ManageModule } from '../src/cli/manage.module';
 import { ManagementService } from '../src/cli/management.service';
 import type { PasswordSource } from '../src/cli/password-input';
+import { loadConfig } from '../src/config/app-config';
 import { buildDataSourceOptions, MIGRATIONS } from '../src/database/data-source-options';
 import { NormalizeUsernames1796119522468 } from '../src/database/migrations/1796119522468-NormalizeUsernames';
 import { USER_BY_USERNAME_SQL } from '../src/users/users.repository';
@@ -43,6 +46,18 @@ async function withDataSource<T>(url: string, migrations: unknown[], work: (data
     return await work(dataSource);
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/** The management commands' own Nest context (ManageModule) over `url`, as `npm run manage` boots it. */
+async function withManagement<T>(url: string, work: (manage: ManagementService, dataSource: DataSource) => Promise<T>): Promise<T> {
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const module = ManageModule.forCommand({ config, database: { url, description: 'the test database' }, statementMs: 15_000, waitSeconds: 0, onWaiting: () => undefined });
+  const context = await NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
+  try {
+    return await work(context.get(ManagementService), context.get(DataSource));
+  } finally {
+    await context.close();
   }
 }
 
@@ -203,8 +218,7 @@ describe('management CLI createuser', () => {
   };
 
   it('stores the NFKC form and refuses the same name in another spelling, as register does', async () => {
-    await withDataSource(database.url, [], async (dataSource) => {
-      const manage = ManagementService.forDataSource(dataSource);
+    await withManagement(database.url, async (manage, dataSource) => {
       const name = uniqueName('gail');
       const created = await manage.createUser(` ${fullwidth(name)} `, 'gail@example.com', password);
       expect(created.username).toBe(name);

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, DatabaseTimeouts } from '../database/data-source-options';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { CommandError } from './cli-errors';
 
 // A container may start before its database accepts connections; these mean "not yet", not "never".
@@ -23,18 +22,19 @@ function describeError(error: unknown): string {
 }
 
 /**
- * Connects with the app's own DataSource options (two connections are plenty
- * for one command), retrying transient failures for up to `waitSeconds`.
+ * Initialises a DataSource from the app's own options, retrying transient
+ * failures for up to `waitSeconds`: the CLI's database module connects
+ * through this, so `--wait` applies to it.
  */
 export async function connect(
-  url: string,
+  dataSourceOptions: DataSourceOptions,
   description: string,
-  options: { waitSeconds: number; timeouts: DatabaseTimeouts; onWaiting: (reason: string) => void },
+  options: { waitSeconds: number; onWaiting: (reason: string) => void },
 ): Promise<DataSource> {
-  const { waitSeconds, timeouts, onWaiting } = options;
+  const { waitSeconds, onWaiting } = options;
   const deadline = Date.now() + waitSeconds * 1000;
   for (let attempt = 1; ; attempt++) {
-    const dataSource = new DataSource(buildDataSourceOptions(url, 2, timeouts));
+    const dataSource = new DataSource(dataSourceOptions);
     try {
       return await dataSource.initialize();
     } catch (error) {

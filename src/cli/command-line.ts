@@ -30,7 +30,9 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     summary: "Set a user's password and revoke all of their tokens.",
     details:
       'Asks for the new password twice without echoing it, or reads it from stdin with --password-stdin.\n' +
-      'Every token of the user is deleted in the same transaction, so each client has to log in again.',
+      "The rule of POST /api/auth/password/change: Django's validators, and in the same transaction every\n" +
+      "token of the user is revoked but the caller's current one. A command has no current token, so every\n" +
+      'token goes and each client has to log in again.',
     example: "printf '%s\\n' \"$NEW_PASSWORD\" | npm run manage -- changepassword alice --password-stdin",
   },
   deactivate: {

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import type { ReadStream } from 'node:tty';
-import { DataSource } from 'typeorm';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { redactText } from '../common/logging/redact';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { ResolvedDatabase, resolveDatabase } from '../database/resolve-database';
 import { CancelledError, CommandError, EXIT, UsageError } from './cli-errors';
-import { connect } from './cli-database';
+import { CliLogger } from './cli-logger';
 import { ParsedCommandLine, parseCommandLine } from './command-line';
+import { ManageModule } from './manage.module';
 import { ManagementService } from './management.service';
 import { PasswordSource, StdinPasswordSource, TerminalPasswordSource, TextOutput } from './password-input';
 
@@ -40,9 +42,10 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
   }
 
   let database: ResolvedDatabase | undefined;
-  let dataSource: DataSource | undefined;
+  let context: INestApplicationContext | undefined;
   const release = async (): Promise<void> => {
-    await dataSource?.destroy().catch(() => undefined);
+    // Closing the context closes its DataSource (TypeOrmModule's shutdown hook).
+    await context?.close().catch(() => undefined);
     await database?.release().catch(() => undefined);
   };
   // Stop an embedded server this command started, instead of orphaning it.
@@ -60,16 +63,17 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
       attachToRunning: true,
       onLog: config.logLevel === 'debug' ? (message) => complain(message) : undefined,
     });
-    dataSource = await connect(database.url, database.description, {
+    const module = ManageModule.forCommand({
+      config,
+      database,
+      // Rewriting or indexing a large table may take far longer than any request is allowed to.
+      statementMs: commandLine.command === 'migrate' ? MIGRATION_STATEMENT_TIMEOUT_MS : config.databaseStatementTimeoutMs,
       waitSeconds: commandLine.waitSeconds,
-      timeouts: {
-        connectMs: config.databaseConnectTimeoutMs,
-        // Rewriting or indexing a large table may take far longer than any request is allowed to.
-        statementMs: commandLine.command === 'migrate' ? MIGRATION_STATEMENT_TIMEOUT_MS : config.databaseStatementTimeoutMs,
-      },
       onWaiting: complain,
     });
-    const service = ManagementService.forDataSource(dataSource);
+    // Failures come back as errors, reported below; Nest must not abort the process.
+    context = await NestFactory.createApplicationContext(module, { logger: new CliLogger(io.stderr, config.logLevel), abortOnError: false });
+    const service = context.get(ManagementService);
     if (commandLine.command !== 'migrate') await refuseUnmigrated(service);
     say(await execute(service, commandLine, passwords));
     return EXIT.ok;

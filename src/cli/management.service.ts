@@ -1,16 +1,14 @@
+import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource, MigrationExecutor } from 'typeorm';
-import { AuthToken } from '../auth/auth-token.entity';
-import { AuthTokensRepository } from '../auth/auth-tokens.repository';
-import { DUPLICATE_USERNAME_MESSAGE } from '../auth/auth.service';
+import { AuthService, DUPLICATE_USERNAME_MESSAGE, PasswordRefusedError } from '../auth/auth.service';
 import { RegisterDto } from '../auth/dto/register.dto';
-import { FieldErrors } from '../common/http/problem-details';
+import { TokensService } from '../auth/tokens.service';
+import { ApiException, FieldErrors } from '../common/http/problem-details';
 import { toFieldErrors } from '../common/http/validation.pipe';
-import { PasswordHasher } from '../users/password-hasher';
-import { User } from '../users/user.entity';
-import { DuplicateUsernameError, UsersRepository, UserWithHash } from '../users/users.repository';
-import { CommandError } from './cli-errors';
+import { UsersRepository, UserWithHash } from '../users/users.repository';
+import { CommandError, passwordRefused } from './cli-errors';
 import { PasswordSource } from './password-input';
 
 export interface CreatedUser {
@@ -20,26 +18,19 @@ export interface CreatedUser {
 }
 
 /**
- * What the management commands do, over the same repositories, validators
- * and hasher as the HTTP routes, so an account made here is indistinguishable
- * from one made by POST /api/auth/register.
+ * What the management commands do, through the app's own services: an
+ * account made here is made by AuthService.createUser, as POST
+ * /api/auth/register makes one, and a password is set by
+ * AuthService.setPassword, as the change route sets one.
  */
+@Injectable()
 export class ManagementService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly auth: AuthService,
+    private readonly tokens: TokensService,
     private readonly users: UsersRepository,
-    private readonly tokens: AuthTokensRepository,
-    private readonly hasher: PasswordHasher,
   ) {}
-
-  static forDataSource(dataSource: DataSource): ManagementService {
-    return new ManagementService(
-      dataSource,
-      new UsersRepository(dataSource.getRepository(User)),
-      new AuthTokensRepository(dataSource.getRepository(AuthToken)),
-      new PasswordHasher(),
-    );
-  }
 
   async createUser(username: string, email: string | undefined, passwords: PasswordSource): Promise<CreatedUser> {
     // The register route's rules (and trimming), checked before asking for a password.
@@ -48,32 +39,32 @@ export class ManagementService {
     if (Object.keys(errors).length > 0) throw invalidInput(errors);
     if (await this.users.findByUsernameWithHash(fields.username)) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
 
-    const password = await passwords.obtain((candidate) => passwordProblems(candidate, { username: fields.username, email: fields.email ?? '' }));
-    const passwordHash = await this.hasher.hash(password);
+    fields.password = await passwords.obtain((candidate) => passwordProblems(candidate, { username: fields.username, email: fields.email ?? '' }));
     try {
       // The unique index still decides if someone registers the name meanwhile.
-      const user = await this.users.create({ username: fields.username, email: fields.email ?? '', passwordHash });
+      const user = await this.auth.createUser(fields, async (created) => created);
       return { id: user.id, username: user.username, email: user.email };
     } catch (error) {
-      if (error instanceof DuplicateUsernameError) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
+      if (error instanceof ApiException && error.errors?.username?.includes(DUPLICATE_USERNAME_MESSAGE)) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
       throw error;
     }
   }
 
   /**
-   * Every token of the user is revoked with the change, in one transaction:
-   * an operator resets a password because the old one (or a device holding a
-   * token) can no longer be trusted.
+   * The change route's rule: every token of the user is revoked with the
+   * change, in one transaction, except the caller's current one; a command
+   * has no current token, so all of them go. An operator resets a password
+   * because the old one (or a device holding a token) can no longer be trusted.
    */
   async changePassword(username: string, passwords: PasswordSource): Promise<{ username: string; revokedTokens: number }> {
     const user = await this.findUser(username);
     const password = await passwords.obtain((candidate) => passwordProblems(candidate, user));
-    const passwordHash = await this.hasher.hash(password);
-    const revokedTokens = await this.dataSource.transaction(async (manager) => {
-      await this.users.setPasswordHash(user.id, passwordHash, manager);
-      return this.tokens.deleteAllOwned(user.id, manager);
-    });
-    return { username: user.username, revokedTokens };
+    try {
+      return { username: user.username, revokedTokens: await this.auth.setPassword(user, password) };
+    } catch (error) {
+      if (error instanceof PasswordRefusedError) throw passwordRefused(error.problems);
+      throw error;
+    }
   }
 
   /**
@@ -88,7 +79,7 @@ export class ManagementService {
   }
 
   pruneExpiredTokens(): Promise<number> {
-    return this.tokens.deleteExpired(new Date());
+    return this.tokens.pruneExpired();
   }
 
   async pendingMigrations(): Promise<string[]> {
@@ -108,6 +99,7 @@ export class ManagementService {
   }
 }
 
+/** RegisterDto's rules, as the route's validation pipe applies them (first failure per field). */
 async function validateRegistration(input: { username: string; email?: string; password?: string }): Promise<{
   fields: RegisterDto;
   errors: FieldErrors;
@@ -117,7 +109,7 @@ async function validateRegistration(input: { username: string; email?: string; p
   return { fields, errors: toFieldErrors(errors) };
 }
 
-/** The register route's password rules (length, then Django's validators against this username and email). */
+/** The register route's password field (length, then Django's validators against this username and email). */
 async function passwordProblems(password: string, owner: { username: string; email: string }): Promise<string[]> {
   const { errors } = await validateRegistration({ username: owner.username, email: owner.email, password });
   return errors.password ?? [];

@@ -1,5 +1,5 @@
 import { MAX_PASSWORD_LENGTH } from '../users/password-validators';
-import { CancelledError, CommandError } from './cli-errors';
+import { CancelledError, CommandError, passwordRefused } from './cli-errors';
 
 /** What a prompt needs from a terminal: process.stdin when it is a TTY. */
 export interface TerminalInput {
@@ -92,7 +92,7 @@ export class StdinPasswordSource implements PasswordSource {
   async obtain(check: PasswordCheck): Promise<string> {
     const password = await readFirstLine(this.input);
     const problems = await check(password);
-    if (problems.length > 0) throw new CommandError(['The password was refused:', ...problems.map((p) => `  - ${p}`)].join('\n'));
+    if (problems.length > 0) throw passwordRefused(problems);
     return password;
   }
 }
