@@ -43,7 +43,7 @@ const ablations = {
     const id = require.resolve('@fastify/cookie', { paths: [dist] });
     const plugin = (_instance, _options, done) => done();
     require.cache[id] = { id, filename: id, loaded: true, exports: { __esModule: true, default: plugin } };
-    load('sessions/csrf-form-field.js').installCsrfFormField = nothing;
+    load('auth/sessions/csrf-form-field.js').installCsrfFormField = nothing;
   },
   console: () => (load('console/console-pages.js').installConsolePages = async () => undefined),
   swagger: () => (load('http/openapi.js').setupOpenApi = nothing),

@@ -11,7 +11,7 @@ import type { AppLogger } from './common/logging/app-logger';
 import { AppConfig } from './config/app-config';
 import { installTimestamptzParser } from './database/timestamptz';
 import { setupOpenApi } from './http/openapi';
-import { installCsrfFormField } from './sessions/csrf-form-field';
+import { installCsrfFormField } from './auth/sessions/csrf-form-field';
 import { answerClientError, answerFrameworkError, applyServerLimits, installDuplicateHeaderCheck, installRequestLimits } from './http/http-limits';
 import { ROUTE_MATCHING, RouteTable } from './http/route-table';
 

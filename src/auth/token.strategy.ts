@@ -5,7 +5,7 @@ import type { StrategyCreated } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { unauthorized } from '../common/http/problem-details';
-import { BrowserSessions } from '../sessions/browser-sessions.service';
+import { BrowserSessions } from './sessions/browser-sessions.service';
 import { AUTH_MESSAGES, parseAuthorizationHeader } from './authorization-header';
 import { TokensService } from './tokens.service';
 

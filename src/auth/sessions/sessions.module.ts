@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthToken } from '../auth/auth-token.entity';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/app-config.module';
+import { AuthToken } from '../auth-token.entity';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.module';
 import { BrowserLoginInterceptor, BrowserLogoutInterceptor } from './browser-session.interceptors';
 import { BrowserSessions, CSRF_KEY } from './browser-sessions.service';
 import { deriveKey } from './csrf-token';

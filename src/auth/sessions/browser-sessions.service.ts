@@ -1,12 +1,12 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AUTH_MESSAGES } from '../auth/authorization-header';
-import type { Principal } from '../common/decorators/current-user.decorator';
-import { ApiException, unauthorized } from '../common/http/problem-details';
-import type { AppConfig } from '../config/app-config';
-import { parseOrigin } from '../config/app-config';
-import { APP_CONFIG } from '../config/app-config.module';
+import { AUTH_MESSAGES } from '../authorization-header';
+import type { Principal } from '../../common/decorators/current-user.decorator';
+import { ApiException, unauthorized } from '../../common/http/problem-details';
+import type { AppConfig } from '../../config/app-config';
+import { parseOrigin } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.module';
 import { createCsrfToken, sameToken, sessionBinding, verifyCsrfToken } from './csrf-token';
 import { csrfFormTokenOf } from './csrf-form-field';
 

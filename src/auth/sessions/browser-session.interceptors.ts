@@ -3,8 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { mergeMap, Observable, tap } from 'rxjs';
 import { Repository } from 'typeorm';
-import { AuthToken } from '../auth/auth-token.entity';
-import { digestToken } from '../auth/token-crypto';
+import { AuthToken } from '../auth-token.entity';
+import { digestToken } from '../token-crypto';
 import { BrowserSessions, isSessionAuthenticated } from './browser-sessions.service';
 
 interface IssuedTokenBody {

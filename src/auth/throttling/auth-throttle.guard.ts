@@ -3,11 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerGuard, ThrottlerOptions } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest as Request } from 'fastify';
-import { parseBasicHeader } from '../auth/auth.service';
-import type { Principal } from '../common/decorators/current-user.decorator';
-import type { AppConfig } from '../config/app-config';
-import { ApiException } from '../common/http/problem-details';
-import { usernameThrottleKey } from '../users/username';
+import { parseBasicHeader } from '../auth.service';
+import type { Principal } from '../../common/decorators/current-user.decorator';
+import type { AppConfig } from '../../config/app-config';
+import { ApiException } from '../../common/http/problem-details';
+import { usernameThrottleKey } from '../../users/username';
 
 const THROTTLED_ROUTE = 'leads:throttled-route';
 type ThrottledRoute = 'login' | 'register' | 'password-change';
