@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerGuard, ThrottlerOptions } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest as Request } from 'fastify';
-import { parseBasicHeader } from '../auth.service';
+import { parseBasicHeader } from '../basic-header';
 import type { Principal } from '../../common/decorators/current-user.decorator';
 import type { AppConfig } from '../../config/app-config';
 import { ApiException } from '../../common/http/problem-details';
