@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
-import { SessionsModule } from './auth/sessions/sessions.module';
 import { ThrottlingModule } from './auth/throttling/throttling.module';
 import { TokenAuthGuard } from './auth/token-auth.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
@@ -43,8 +42,6 @@ export class AppModule {
         AuthModule,
         HealthModule,
         LeadsModule,
-        // The global guard ends a browser session whose cookie names a dead token.
-        SessionsModule,
         ThrottlingModule.forRoot(config),
       ],
       providers: [

@@ -15,6 +15,7 @@ import { TokensService } from './tokens.service';
   imports: [PassportModule, TypeOrmModule.forFeature([AuthToken]), UsersModule, SessionsModule],
   controllers: [AuthController],
   providers: [AuthService, AuthTokensRepository, TokensService, TokenStrategy, TokenPruner],
-  exports: [TokensService],
+  // The global token guard, an APP_GUARD of AppModule, ends browser sessions whose cookie names a dead token.
+  exports: [TokensService, SessionsModule],
 })
 export class AuthModule {}

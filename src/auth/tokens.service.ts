@@ -133,6 +133,15 @@ export class TokensService {
     return this.tokens.deleteAllOwned(principal.id);
   }
 
+  /**
+   * Revokes the token presented, whoever it belongs to: holding the raw token
+   * is the authority, as with logout. A browser signing in again uses this to
+   * end the session its old cookie named.
+   */
+  async revokeByToken(rawToken: string): Promise<void> {
+    await this.tokens.deleteByDigest(digestToken(rawToken));
+  }
+
   revokeAllExcept(userId: number, keepTokenId: number, manager: EntityManager): Promise<number> {
     return this.tokens.deleteAllOwnedExcept(userId, keepTokenId, manager);
   }
