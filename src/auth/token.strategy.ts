@@ -44,7 +44,10 @@ export class TokenStrategy extends PassportStrategy(BearerStrategy, TOKEN_STRATE
     const session = this.fromSessionCookie(request);
     if (session) {
       session.then(
-        (user) => this.success(user),
+        (user) => {
+          request.authenticatedBy = 'session';
+          this.success(user);
+        },
         (error: Error) => this.error(error),
       );
       return;
@@ -56,6 +59,7 @@ export class TokenStrategy extends PassportStrategy(BearerStrategy, TOKEN_STRATE
     verify(credential.token, (error, user) => {
       if (error) return this.error(error as Error);
       if (!user) return this.error(unauthorized(AUTH_MESSAGES.invalidToken));
+      request.authenticatedBy = 'header';
       return this.success(user);
     });
   }

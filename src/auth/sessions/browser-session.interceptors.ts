@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { mergeMap, Observable, tap } from 'rxjs';
 import { TokensService } from '../tokens.service';
-import { BrowserSessions, isSessionAuthenticated } from './browser-sessions.service';
+import { BrowserSessions } from './browser-sessions.service';
 
 interface IssuedTokenBody {
   token: string;
@@ -52,7 +52,7 @@ export class BrowserLogoutInterceptor implements NestInterceptor {
     const response = context.switchToHttp().getResponse<Response>();
     return next.handle().pipe(
       tap(() => {
-        if (isSessionAuthenticated(request)) this.sessions.endSession(request, response);
+        if (request.authenticatedBy === 'session') this.sessions.endSession(request, response);
       }),
     );
   }
