@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  * rule of its own.
  * Specs are left out: a spec of a shared piece may feed it a feature's real DTOs or tokens.
  */
-const FEATURES = ['auth', 'sessions', 'leads', 'users', 'throttling', 'health', 'cli', 'console'];
+const FEATURES = ['auth', 'leads', 'users', 'health', 'cli', 'console'];
 const BELOW_FEATURES = 'it is what the features build on: the dependency goes the other way';
 const BOUNDARIES = {
   common: { forbidden: [...FEATURES, 'database', 'http', 'process'], because: BELOW_FEATURES },
@@ -25,15 +25,15 @@ const BOUNDARIES = {
     because: 'process control starts, scales and stops the server whatever it serves',
   },
   users: {
-    forbidden: ['auth', 'sessions', 'leads', 'http'],
+    forbidden: ['auth', 'leads', 'http'],
     because: 'auth and leads build on users, not the reverse; the edge is wired by app.factory.ts',
   },
   leads: {
-    forbidden: ['auth', 'sessions', 'http'],
+    forbidden: ['auth', 'http'],
     because: 'leads know the caller only as @CurrentUser; sentences shared with auth live in common/; the edge is wired by app.factory.ts',
   },
   ...Object.fromEntries(
-    ['auth', 'sessions', 'throttling', 'health'].map((feature) => [
+    ['auth', 'health'].map((feature) => [
       feature,
       { forbidden: ['http'], because: 'a feature throws ApiException (common/) and lets the edge render it; app.factory.ts installs the edge' },
     ]),

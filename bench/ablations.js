@@ -43,7 +43,7 @@ const ablations = {
     const id = require.resolve('@fastify/cookie', { paths: [dist] });
     const plugin = (_instance, _options, done) => done();
     require.cache[id] = { id, filename: id, loaded: true, exports: { __esModule: true, default: plugin } };
-    load('sessions/csrf-form-field.js').installCsrfFormField = nothing;
+    load('auth/sessions/csrf-form-field.js').installCsrfFormField = nothing;
   },
   console: () => (load('console/console-pages.js').installConsolePages = async () => undefined),
   swagger: () => (load('http/openapi.js').setupOpenApi = nothing),
@@ -51,23 +51,12 @@ const ablations = {
   passport: () => {
     const { TokenAuthGuard } = load('auth/token-auth.guard.js');
     const { TOKEN_STRATEGY } = load('auth/token.strategy.js');
-    const { parseAuthorizationHeader, AUTH_MESSAGES } = load('auth/authorization-header.js');
-    const { unauthorized } = load('common/http/problem-details.js');
     const { IS_PUBLIC } = load('common/decorators/public.decorator.js');
     const passport = require(require.resolve('passport', { paths: [dist] }));
     TokenAuthGuard.prototype.canActivate = async function canActivate(context) {
       if (this.reflector.getAllAndOverride(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
       const request = context.switchToHttp().getRequest();
-      const strategy = passport._strategy(TOKEN_STRATEGY);
-      const session = strategy.fromSessionCookie(request);
-      if (session) {
-        request.user = await session;
-        return true;
-      }
-      const credential = parseAuthorizationHeader(request.headers.authorization);
-      if (credential.kind === 'none') throw unauthorized(AUTH_MESSAGES.notProvided);
-      if (credential.kind === 'invalid') throw unauthorized(credential.detail);
-      request.user = await strategy.validate(credential.token);
+      request.user = await passport._strategy(TOKEN_STRATEGY).authenticateRequest(request);
       return true;
     };
   },

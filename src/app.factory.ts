@@ -11,7 +11,8 @@ import type { AppLogger } from './common/logging/app-logger';
 import { AppConfig } from './config/app-config';
 import { installTimestamptzParser } from './database/timestamptz';
 import { setupOpenApi } from './http/openapi';
-import { installCsrfFormField } from './sessions/csrf-form-field';
+import { decorateAuthRequest } from './auth/request-auth';
+import { installCsrfFormField } from './auth/sessions/csrf-form-field';
 import { answerClientError, answerFrameworkError, applyServerLimits, installDuplicateHeaderCheck, installRequestLimits } from './http/http-limits';
 import { ROUTE_MATCHING, RouteTable } from './http/route-table';
 
@@ -49,6 +50,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   installDuplicateHeaderCheck(fastify);
   installBodyParsers(fastify, config.http.bodyLimitBytes);
   await app.register(fastifyCookie as unknown as Parameters<NestFastifyApplication['register']>[0]);
+  decorateAuthRequest(fastify);
   installCsrfFormField(fastify);
   await installConsolePages(app);
   setupOpenApi(app);

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
+import { ThrottlingModule } from './auth/throttling/throttling.module';
 import { TokenAuthGuard } from './auth/token-auth.guard';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ApiValidationPipe } from './common/http/validation.pipe';
@@ -9,9 +10,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
-import { ThrottlingModule } from './throttling/throttling.module';
 import { LeadsModule } from './leads/leads.module';
-import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -43,8 +42,6 @@ export class AppModule {
         AuthModule,
         HealthModule,
         LeadsModule,
-        // The global guard ends a browser session whose cookie names a dead token.
-        SessionsModule,
         ThrottlingModule.forRoot(config),
       ],
       providers: [

@@ -88,6 +88,10 @@ export class AuthTokensRepository {
     await this.manager.delete(AuthToken, { id });
   }
 
+  async deleteByDigest(digest: string): Promise<void> {
+    await this.manager.delete(AuthToken, { digest });
+  }
+
   listUnexpired(userId: number, now: Date): Promise<AuthToken[]> {
     return this.tokens
       .createQueryBuilder('token')

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
-import { BrowserSessions } from '../sessions/browser-sessions.service';
+import { BrowserSessions } from './sessions/browser-sessions.service';
 import { TOKEN_STRATEGY } from './token.strategy';
 
 /** The one global guard: every route needs a token unless it is marked @Public(). */

@@ -35,6 +35,7 @@ function mockTokens() {
     countUnexpired: jest.fn(async () => 0),
     touch: jest.fn(async () => undefined),
     deleteById: jest.fn(async () => undefined),
+    deleteByDigest: jest.fn(async () => undefined),
     listUnexpired: jest.fn(async () => []),
     deleteOwned: jest.fn(async () => true),
     deleteAllOwned: jest.fn(async () => 0),
@@ -261,6 +262,14 @@ describe('TokensService', () => {
       expect(tokens.deleteOwned).toHaveBeenCalledWith(3, 11);
       await service.logoutAll(principal);
       expect(tokens.deleteAllOwned).toHaveBeenCalledWith(3);
+    });
+
+    it('revokes a presented token by its digest, never by the raw value', async () => {
+      const { service, tokens } = setup();
+      const { token } = generateToken(PREFIX);
+      await service.revokeByToken(token);
+      expect(tokens.deleteByDigest).toHaveBeenCalledWith(digestToken(token));
+      expect(JSON.stringify(tokens.deleteByDigest.mock.calls)).not.toContain(token);
     });
   });
 });

@@ -133,6 +133,15 @@ export class TokensService {
     return this.tokens.deleteAllOwned(principal.id);
   }
 
+  /**
+   * Revokes the token presented, whoever it belongs to: holding the raw token
+   * is the authority, as with logout. A browser signing in again uses this to
+   * end the session its old cookie named.
+   */
+  async revokeByToken(rawToken: string): Promise<void> {
+    await this.tokens.deleteByDigest(digestToken(rawToken));
+  }
+
   /** Every token of the user but `keepTokenId`; all of them when there is none to keep. */
   revokeAllExcept(userId: number, keepTokenId: number | undefined, manager: EntityManager): Promise<number> {
     if (keepTokenId === undefined) return this.tokens.deleteAllOwned(userId, manager);

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest as Request } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 
 /** Who made an authenticated request, and with which token. */
 export interface Principal {
@@ -9,8 +9,15 @@ export interface Principal {
   tokenId: number;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the global token guard authenticated (passport's `request.user`); null on a public route. */
+    user: Principal | null;
+  }
+}
+
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const request = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
   if (!request.user) throw new Error('CurrentUser used on a route without authentication');
   return request.user;
 });

@@ -1,11 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { FastifyReply as Response, FastifyRequest as Request } from 'fastify';
 import { mergeMap, Observable, tap } from 'rxjs';
-import { Repository } from 'typeorm';
-import { AuthToken } from '../auth/auth-token.entity';
-import { digestToken } from '../auth/token-crypto';
-import { BrowserSessions, isSessionAuthenticated } from './browser-sessions.service';
+import { TokensService } from '../tokens.service';
+import { BrowserSessions } from './browser-sessions.service';
 
 interface IssuedTokenBody {
   token: string;
@@ -21,7 +18,7 @@ interface IssuedTokenBody {
 export class BrowserLoginInterceptor implements NestInterceptor {
   constructor(
     private readonly sessions: BrowserSessions,
-    @InjectRepository(AuthToken) private readonly tokens: Repository<AuthToken>,
+    private readonly tokens: TokensService,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -34,7 +31,7 @@ export class BrowserLoginInterceptor implements NestInterceptor {
       mergeMap(async (body: IssuedTokenBody) => {
         // As Django cycles the session at login: the session this browser held before is revoked,
         // so a copy of the old cookie (whoever's it was) does not outlive the new sign-in.
-        if (replaced !== undefined && replaced !== body.token) await this.tokens.delete({ digest: digestToken(replaced) });
+        if (replaced !== undefined && replaced !== body.token) await this.tokens.revokeByToken(replaced);
         return body;
       }),
       tap((body: IssuedTokenBody) => {
@@ -55,7 +52,7 @@ export class BrowserLogoutInterceptor implements NestInterceptor {
     const response = context.switchToHttp().getResponse<Response>();
     return next.handle().pipe(
       tap(() => {
-        if (isSessionAuthenticated(request)) this.sessions.endSession(request, response);
+        if (request.authenticatedBy === 'session') this.sessions.endSession(request, response);
       }),
     );
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIN_SECRET_KEY_LENGTH } from '../config/app-config';
+import { MIN_SECRET_KEY_LENGTH } from '../../config/app-config';
 
 export const SECRET_KEY_FILE = 'secret-key';
 

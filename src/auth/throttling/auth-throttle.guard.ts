@@ -3,11 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { normalizeIp, ThrottlerGuard, ThrottlerOptions } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest as Request } from 'fastify';
-import { parseBasicHeader } from '../auth/auth.service';
-import type { Principal } from '../common/decorators/current-user.decorator';
-import type { AppConfig } from '../config/app-config';
-import { ApiException } from '../common/http/problem-details';
-import { usernameThrottleKey } from '../users/username';
+import { parseBasicHeader } from '../basic-header';
+import type { AppConfig } from '../../config/app-config';
+import { ApiException } from '../../common/http/problem-details';
+import { usernameThrottleKey } from '../../users/username';
 
 const THROTTLED_ROUTE = 'leads:throttled-route';
 type ThrottledRoute = 'login' | 'register' | 'password-change';
@@ -41,8 +40,7 @@ export function loginUsername(request: Request): string | null {
 
 /** The authenticated user's id, set on the request by the global token guard (passport's `request.user`). */
 function userIdOf(request: Request): string | null {
-  const user = (request as Request & { user?: Principal }).user;
-  return typeof user?.id === 'number' ? String(user.id) : null;
+  return request.user ? String(request.user.id) : null;
 }
 
 const routeOf = (reflector: Reflector, context: ExecutionContext): ThrottledRoute | undefined =>

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type Redis from 'ioredis';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/app-config.module';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.module';
 
 /**
  * One round trip, atomic on the Redis server: count the hit, start the window

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { digestToken } from '../auth/token-crypto';
+import { digestToken } from '../token-crypto';
 
 /** As long as Django's, so clients that check the length keep working. */
 export const CSRF_TOKEN_LENGTH = 64;

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, ThrottlerModuleOptions, ThrottlerStorageService } from '@nestjs/throttler';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../config/app-config';
 import { buildThrottlers } from './auth-throttle.guard';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 

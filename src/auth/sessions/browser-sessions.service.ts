@@ -1,14 +1,13 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AUTH_MESSAGES } from '../auth/authorization-header';
-import type { Principal } from '../common/decorators/current-user.decorator';
-import { ApiException, unauthorized } from '../common/http/problem-details';
-import type { AppConfig } from '../config/app-config';
-import { parseOrigin } from '../config/app-config';
-import { APP_CONFIG } from '../config/app-config.module';
+import { AUTH_MESSAGES } from '../authorization-header';
+import type { Principal } from '../../common/decorators/current-user.decorator';
+import { ApiException, unauthorized } from '../../common/http/problem-details';
+import type { AppConfig } from '../../config/app-config';
+import { parseOrigin } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/app-config.module';
 import { createCsrfToken, sameToken, sessionBinding, verifyCsrfToken } from './csrf-token';
-import { csrfFormTokenOf } from './csrf-form-field';
 
 /** Django's cookie and header names, so Django-minded clients and Postman scripts work unchanged. */
 export const SESSION_COOKIE = 'sessionid';
@@ -31,15 +30,6 @@ const CSRF_COOKIE_MAX_AGE = 365 * 24 * 3600;
 
 type Request = FastifyRequest;
 type Response = FastifyReply;
-
-const sessionRequests = new WeakSet<Request>();
-/** Requests whose session cookie named a dead token: the guard removes the cookie from the browser. */
-const deadSessionRequests = new WeakSet<Request>();
-
-/** True when the request was authenticated by the session cookie rather than an Authorization header. */
-export function isSessionAuthenticated(request: Request): boolean {
-  return sessionRequests.has(request);
-}
 
 /**
  * Django-style browser sessions over knox tokens: the `sessionid` cookie holds
@@ -74,11 +64,10 @@ export class BrowserSessions {
       principal = await authenticateToken(token);
     } catch (error) {
       if (!(error instanceof ApiException) || error.getStatus() !== HttpStatus.UNAUTHORIZED) throw error;
-      deadSessionRequests.add(request);
+      request.deadSessionCookie = true;
       throw error.detail === AUTH_MESSAGES.invalidToken ? unauthorized(AUTH_MESSAGES.notProvided) : error;
     }
     if (!SAFE_METHODS.has(request.method)) this.enforceCsrf(request);
-    sessionRequests.add(request);
     return principal;
   }
 
@@ -98,8 +87,8 @@ export class BrowserSessions {
 
     const cookie = cookieOf(request, CSRF_COOKIE);
     if (cookie === undefined) throw csrfFailed(CSRF_MESSAGES.cookieNotSet);
-    const formToken = csrfFormTokenOf(request);
-    const submitted = formToken === undefined || formToken === '' ? headerOf(request, CSRF_HEADER) : formToken;
+    // An empty form field defers to the header, as Django's middleware does.
+    const submitted = request.csrfFormToken || headerOf(request, CSRF_HEADER);
     if (submitted === undefined || submitted === '') throw csrfFailed(CSRF_MESSAGES.missing);
     const valid = sameToken(submitted, cookie) && verifyCsrfToken(this.csrfKey, sessionBinding(this.sessionTokenOf(request)), cookie);
     if (!valid) throw csrfFailed(CSRF_MESSAGES.incorrect);
@@ -107,7 +96,7 @@ export class BrowserSessions {
 
   /** After a refused request: a session cookie that named a dead token is removed from the browser. */
   endDeadSession(request: Request, response: Response): void {
-    if (deadSessionRequests.has(request) && !response.sent) this.endSession(request, response);
+    if (request.deadSessionCookie && !response.sent) this.endSession(request, response);
   }
 
   /** Sets a fresh csrftoken cookie bound to `sessionToken` (or to no session) and returns its value. */
