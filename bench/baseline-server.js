@@ -19,11 +19,12 @@ const pool = new Pool({
   options: '-c plan_cache_mode=force_generic_plan',
 });
 
-// The app's statements, named as the app names them (src/database/read-rows.ts): PostgreSQL
+// The app's statements, named as the app names them (src/database/database.ts): PostgreSQL
 // parses and plans each once per connection.
 const AUTH = {
   name: 'auth_tokens.find_by_digest_with_user',
-  text: `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
+  text: `SELECT t.id, t.user_id AS "userId", t.created_at AS "createdAt", t.expiry, t.last_used_at AS "lastUsedAt",
+                u.username, u.email, u.is_active AS "isActive"
            FROM auth_tokens t JOIN users u ON u.id = t.user_id
           WHERE t.digest = $1`,
 };
@@ -64,7 +65,7 @@ async function authenticate(request) {
   const digest = createHash('sha256').update(match[1], 'utf8').digest('hex');
   const { rows } = await run(AUTH, [digest]);
   const row = rows[0];
-  if (!row || !row.is_active || (row.expiry !== null && row.expiry.getTime() <= Date.now())) return null;
+  if (!row || !row.isActive || (row.expiry !== null && row.expiry.getTime() <= Date.now())) return null;
   return row;
 }
 
@@ -87,18 +88,18 @@ async function handle(request, response) {
   const user = await authenticate(request);
   if (!user) return unauthorized(response);
 
-  if (path === '/api/auth/user') return send(response, 200, { id: user.user_id, username: user.username, email: user.email });
+  if (path === '/api/auth/user') return send(response, 200, { id: user.userId, username: user.username, email: user.email });
 
   if (path === '/api/leads' && !url.searchParams.has('limit')) {
     // S2: the plain array. (A list longer than one part is streamed by the app; the baseline has no such scenario.)
-    const { rows } = await run(LIST, [user.user_id, LIST_PART]);
+    const { rows } = await run(LIST, [user.userId, LIST_PART]);
     return send(response, 200, rows.map(toLead));
   }
 
   if (path === '/api/leads') {
     const limit = Number(url.searchParams.get('limit'));
     const offset = 0;
-    const { rows } = await run(PAGE, [user.user_id, limit, offset]);
+    const { rows } = await run(PAGE, [user.userId, limit, offset]);
     const count = rows[0].total;
     const leads = rows.filter((row) => row.id !== null).map(toLead);
     const next = offset + limit < count ? `http://${request.headers.host}/api/leads?limit=${limit}&offset=${offset + limit}` : null;
@@ -107,7 +108,7 @@ async function handle(request, response) {
 
   const leadMatch = /^\/api\/leads\/(\d{1,10})$/.exec(path);
   if (leadMatch) {
-    const { rows } = await run(LEAD, [user.user_id, Number(leadMatch[1])]);
+    const { rows } = await run(LEAD, [user.userId, Number(leadMatch[1])]);
     if (rows.length === 0) return send(response, 404, { detail: 'Not found.' });
     return send(response, 200, toLead(rows[0]));
   }

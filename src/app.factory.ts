@@ -9,7 +9,6 @@ import { corsOptions, installSecurityHeaders } from './http/security-headers';
 import { installConsolePages } from './console/console-pages';
 import type { AppLogger } from './common/logging/app-logger';
 import { AppConfig } from './config/app-config';
-import { installTimestamptzParser } from './database/timestamptz';
 import { setupOpenApi } from './http/openapi';
 import { decorateAuthRequest } from './auth/request-auth';
 import { installCsrfFormField } from './auth/sessions/csrf-form-field';
@@ -21,7 +20,6 @@ import { ROUTE_MATCHING, RouteTable } from './http/route-table';
  * e2e tests both call this, so tests exercise the real request pipeline.
  */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: AppLogger): Promise<INestApplication> {
-  installTimestamptzParser();
   const adapter = new FastifyAdapter({
     logger: false,
     // A hop count is accepted at run time (proxy-addr), though Fastify's types list only the other forms.

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ThrottlingModule } from './auth/throttling/throttling.module';
 import { TokenAuthGuard } from './auth/token-auth.guard';
@@ -8,7 +7,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { ApiValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
-import { buildDataSourceOptions } from './database/data-source-options';
+import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LeadsModule } from './leads/leads.module';
 import { UsersModule } from './users/users.module';
@@ -30,13 +29,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        TypeOrmModule.forRoot({
-          ...buildDataSourceOptions(databaseUrl, config.databasePoolSize, {
-            connectMs: config.databaseConnectTimeoutMs,
-            statementMs: config.databaseStatementTimeoutMs,
-          }),
-          migrationsRun: config.databaseMigrate,
-          retryAttempts: 0,
+        DatabaseModule.forRoot({
+          url: databaseUrl,
+          poolSize: config.databasePoolSize,
+          timeouts: { connectMs: config.databaseConnectTimeoutMs, statementMs: config.databaseStatementTimeoutMs },
+          migrate: config.databaseMigrate,
         }),
         UsersModule,
         AuthModule,

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { Database } from '../src/database/database';
 import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
 import { createTestApp, TestApp } from './support/test-app';
 import { parseLeadListQuery } from '../src/leads/lead-list-query';
@@ -114,9 +114,9 @@ describe('leads: list query plans with many leads of other owners', () => {
   });
 
   it("runs the app's statements on connections that plan each named statement once, generically", async () => {
-    const dataSource = t.app.get(DataSource);
-    const settings = await Promise.all(Array.from({ length: 3 }, () => dataSource.query('SHOW plan_cache_mode')));
-    expect(settings.map((rows: Array<{ plan_cache_mode: string }>) => rows[0].plan_cache_mode)).toEqual(Array(3).fill('force_generic_plan'));
+    const database = t.app.get(Database);
+    const settings = await Promise.all(Array.from({ length: 3 }, () => database.rows<{ plan_cache_mode: string }>('SHOW plan_cache_mode')));
+    expect(settings.map((rows) => rows[0].plan_cache_mode)).toEqual(Array(3).fill('force_generic_plan'));
   });
 
   it.each([

@@ -134,7 +134,7 @@ describe('statements per request', () => {
     const first = await log.during(() => get('/api/auth/user', fresh).expect(200));
     expect(first).toHaveLength(2);
     expect(first[0]).toMatch(AUTH_STATEMENT);
-    expect(first[1]).toMatch(/^UPDATE "auth_tokens" SET .*"last_used_at"/);
+    expect(first[1]).toMatch(/^UPDATE auth_tokens SET .*last_used_at/);
 
     const second = await log.during(() => get('/api/auth/user', fresh).expect(200));
     expect(second).toHaveLength(1);

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
 import { AuthService } from './auth.service';
-import { AuthToken } from './auth-token.entity';
 import { AuthTokensRepository } from './auth-tokens.repository';
 import { TokensService } from './tokens.service';
 
@@ -12,7 +10,7 @@ import { TokensService } from './tokens.service';
  * `npm run manage` boots, so that both doors run the same code.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuthToken]), UsersModule],
+  imports: [UsersModule],
   providers: [AuthService, AuthTokensRepository, TokensService],
   exports: [AuthService, TokensService],
 })

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { readRows, ReadStatement } from '../database/read-rows';
+import { Database, Queryable, Statement } from '../database/database';
+import { DATE_TIMESTAMPS } from '../database/timestamptz';
 import { AuthToken } from './auth-token.entity';
 
 /** A token joined to its owner, as one authentication needs it. */
@@ -16,64 +15,69 @@ export interface TokenWithUser {
   isActive: boolean;
 }
 
-interface TokenWithUserRow {
-  id: number;
-  user_id: number;
-  created_at: Date;
-  expiry: Date | null;
-  last_used_at: Date | null;
-  username: string;
-  email: string;
-  is_active: boolean;
-}
+/**
+ * The columns of AuthToken, each under its property's name, so that a row
+ * is the entity (the raw token is not among them: it is never stored).
+ */
+const TOKEN_COLUMNS = 'id, digest, token_key AS "tokenKey", user_id AS "userId", name, created_at AS "createdAt", expiry, last_used_at AS "lastUsedAt"';
 
-export const FIND_BY_DIGEST_WITH_USER: ReadStatement = {
+export const FIND_BY_DIGEST_WITH_USER: Statement = {
   name: 'auth_tokens.find_by_digest_with_user',
-  text: `SELECT t.id, t.user_id, t.created_at, t.expiry, t.last_used_at, u.username, u.email, u.is_active
+  text: `SELECT t.id, t.user_id AS "userId", t.created_at AS "createdAt", t.expiry, t.last_used_at AS "lastUsedAt",
+                u.username, u.email, u.is_active AS "isActive"
            FROM auth_tokens t JOIN users u ON u.id = t.user_id
           WHERE t.digest = $1`,
+  types: DATE_TIMESTAMPS,
 };
+const INSERT: Statement = {
+  name: 'auth_tokens.insert',
+  text: `INSERT INTO auth_tokens (digest, token_key, user_id, name, expiry) VALUES ($1, $2, $3, $4, $5) RETURNING ${TOKEN_COLUMNS}`,
+  types: DATE_TIMESTAMPS,
+};
+const COUNT_UNEXPIRED: Statement = {
+  name: 'auth_tokens.count_unexpired',
+  text: 'SELECT count(*)::int AS count FROM auth_tokens WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2)',
+};
+const LIST_UNEXPIRED: Statement = {
+  name: 'auth_tokens.list_unexpired',
+  text: `SELECT ${TOKEN_COLUMNS} FROM auth_tokens WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2) ORDER BY created_at DESC, id DESC`,
+  types: DATE_TIMESTAMPS,
+};
+/** Null leaves a column as it is: one text for a new expiry, a new last use, or both. */
+const TOUCH: Statement = {
+  name: 'auth_tokens.touch',
+  text: 'UPDATE auth_tokens SET expiry = COALESCE($2, expiry), last_used_at = COALESCE($3, last_used_at) WHERE id = $1',
+};
+const DELETE_BY_ID: Statement = { name: 'auth_tokens.delete_by_id', text: 'DELETE FROM auth_tokens WHERE id = $1' };
+const DELETE_BY_DIGEST: Statement = { name: 'auth_tokens.delete_by_digest', text: 'DELETE FROM auth_tokens WHERE digest = $1' };
+const DELETE_OWNED: Statement = { name: 'auth_tokens.delete_owned', text: 'DELETE FROM auth_tokens WHERE user_id = $1 AND id = $2' };
+const DELETE_ALL_OWNED: Statement = { name: 'auth_tokens.delete_all_owned', text: 'DELETE FROM auth_tokens WHERE user_id = $1' };
+const DELETE_ALL_OWNED_EXCEPT: Statement = { name: 'auth_tokens.delete_all_owned_except', text: 'DELETE FROM auth_tokens WHERE user_id = $1 AND id <> $2' };
+const DELETE_EXPIRED: Statement = { name: 'auth_tokens.delete_expired', text: 'DELETE FROM auth_tokens WHERE expiry IS NOT NULL AND expiry <= $1' };
 
-/** Every method that reads or removes a user's tokens takes the user id first. */
+/**
+ * Every method that reads or removes a user's tokens takes the user id
+ * first. An optional `db` is a transaction's connection
+ * (Database.transaction) when the statement is part of one.
+ */
 @Injectable()
 export class AuthTokensRepository {
-  constructor(@InjectRepository(AuthToken) private readonly tokens: Repository<AuthToken>) {}
-
-  get manager(): EntityManager {
-    return this.tokens.manager;
-  }
+  constructor(private readonly database: Database) {}
 
   /** The single indexed query that authenticates a request. */
   async findByDigestWithUser(digest: string): Promise<TokenWithUser | null> {
-    const rows = await readRows<TokenWithUserRow>(this.tokens.manager.connection, FIND_BY_DIGEST_WITH_USER, [digest]);
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: row.id,
-      userId: row.user_id,
-      createdAt: row.created_at,
-      expiry: row.expiry,
-      lastUsedAt: row.last_used_at,
-      username: row.username,
-      email: row.email,
-      isActive: row.is_active,
-    };
+    const rows = await this.database.rows<TokenWithUser>(FIND_BY_DIGEST_WITH_USER, [digest]);
+    return rows[0] ?? null;
   }
 
-  async insert(
-    fields: Pick<AuthToken, 'digest' | 'tokenKey' | 'userId' | 'name' | 'expiry'>,
-    manager: EntityManager = this.manager,
-  ): Promise<AuthToken> {
-    const result = await manager.insert(AuthToken, fields);
-    return manager.findOneOrFail(AuthToken, { where: { id: result.identifiers[0].id as number } });
+  async insert(fields: Pick<AuthToken, 'digest' | 'tokenKey' | 'userId' | 'name' | 'expiry'>, db: Queryable = this.database): Promise<AuthToken> {
+    const rows = await db.rows<AuthToken>(INSERT, [fields.digest, fields.tokenKey, fields.userId, fields.name, fields.expiry]);
+    return rows[0];
   }
 
-  async countUnexpired(userId: number, now: Date, manager: EntityManager = this.manager): Promise<number> {
-    const rows: Array<{ count: string }> = await manager.query(
-      'SELECT count(*) AS count FROM auth_tokens WHERE user_id = $1 AND (expiry IS NULL OR expiry > $2)',
-      [userId, now],
-    );
-    return Number(rows[0].count);
+  async countUnexpired(userId: number, now: Date, db: Queryable = this.database): Promise<number> {
+    const rows = await db.rows<{ count: number }>(COUNT_UNEXPIRED, [userId, now]);
+    return rows[0].count;
   }
 
   /**
@@ -81,54 +85,35 @@ export class AuthTokensRepository {
    * existing: a token revoked in the meantime simply updates nothing.
    */
   async touch(id: number, changes: { expiry?: Date; lastUsedAt?: Date }): Promise<void> {
-    await this.manager.update(AuthToken, { id }, changes);
+    await this.database.run(TOUCH, [id, changes.expiry ?? null, changes.lastUsedAt ?? null]);
   }
 
   async deleteById(id: number): Promise<void> {
-    await this.manager.delete(AuthToken, { id });
+    await this.database.run(DELETE_BY_ID, [id]);
   }
 
-  async deleteByDigest(digest: string): Promise<void> {
-    await this.manager.delete(AuthToken, { digest });
+  /** Revokes the token with this digest, whoever holds it; false when there was none. */
+  async deleteByDigest(digest: string): Promise<boolean> {
+    return (await this.database.run(DELETE_BY_DIGEST, [digest])).count > 0;
   }
 
   listUnexpired(userId: number, now: Date): Promise<AuthToken[]> {
-    return this.tokens
-      .createQueryBuilder('token')
-      .where('token.userId = :userId', { userId })
-      .andWhere('(token.expiry IS NULL OR token.expiry > :now)', { now })
-      .orderBy('token.createdAt', 'DESC')
-      .addOrderBy('token.id', 'DESC')
-      .getMany();
+    return this.database.rows<AuthToken>(LIST_UNEXPIRED, [userId, now]);
   }
 
   async deleteOwned(userId: number, id: number): Promise<boolean> {
-    const result = await this.manager.delete(AuthToken, { userId, id });
-    return (result.affected ?? 0) > 0;
+    return (await this.database.run(DELETE_OWNED, [userId, id])).count > 0;
   }
 
-  async deleteAllOwned(userId: number, manager: EntityManager = this.manager): Promise<number> {
-    const result = await manager.delete(AuthToken, { userId });
-    return result.affected ?? 0;
+  async deleteAllOwned(userId: number, db: Queryable = this.database): Promise<number> {
+    return (await db.run(DELETE_ALL_OWNED, [userId])).count;
   }
 
-  async deleteAllOwnedExcept(userId: number, keepId: number, manager: EntityManager = this.manager): Promise<number> {
-    const result = await manager
-      .createQueryBuilder()
-      .delete()
-      .from(AuthToken)
-      .where('user_id = :userId AND id <> :keepId', { userId, keepId })
-      .execute();
-    return result.affected ?? 0;
+  async deleteAllOwnedExcept(userId: number, keepId: number, db: Queryable = this.database): Promise<number> {
+    return (await db.run(DELETE_ALL_OWNED_EXCEPT, [userId, keepId])).count;
   }
 
   async deleteExpired(now: Date): Promise<number> {
-    const result = await this.manager
-      .createQueryBuilder()
-      .delete()
-      .from(AuthToken)
-      .where('expiry IS NOT NULL AND expiry <= :now', { now })
-      .execute();
-    return result.affected ?? 0;
+    return (await this.database.run(DELETE_EXPIRED, [now])).count;
   }
 }

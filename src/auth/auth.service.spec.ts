@@ -1,5 +1,5 @@
 import * as argon2 from 'argon2';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Database, Queryable } from '../database/database';
 import { ApiException } from '../common/http/problem-details';
 import { PasswordHasher } from '../users/password-hasher';
 import type { UsersRepository, UserWithHash } from '../users/users.repository';
@@ -18,7 +18,7 @@ const PASSWORD = 'violet-Harbor-42-lantern';
 /** Cheaper than production settings: a hash a deployment with older parameters would hold. */
 const OLD_PARAMETERS = { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 } as const;
 
-const manager = {} as EntityManager;
+const connection = {} as Queryable;
 
 function setup(user: UserWithHash | null) {
   const hasher = new PasswordHasher();
@@ -32,14 +32,14 @@ function setup(user: UserWithHash | null) {
     issue: jest.fn(async () => ({ token: 'raw-token', expiry: null, row: {} })),
     revokeAllExcept: jest.fn(async () => 0),
   };
-  const dataSource = { transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => work(manager)) };
+  const database = { transaction: jest.fn(async (work: (db: Queryable) => Promise<unknown>) => work(connection)) };
   const service = new AuthService(
-    dataSource as unknown as DataSource,
+    database as unknown as Database,
     users as unknown as UsersRepository,
     tokens as unknown as TokensService,
     hasher,
   );
-  return { service, hasher, users, tokens, dataSource };
+  return { service, hasher, users, tokens, database };
 }
 
 async function userWith(hash: Promise<string> | string, isActive = true): Promise<UserWithHash> {
@@ -58,12 +58,12 @@ async function loginFailure(promise: Promise<unknown>): Promise<void> {
 
 describe('AuthService.login', () => {
   it('runs the dummy verification for an unknown user, then fails like a wrong password', async () => {
-    const { service, hasher, dataSource } = setup(null);
+    const { service, hasher, database } = setup(null);
     const dummy = jest.spyOn(hasher, 'verifyDummy');
     await loginFailure(service.login('ghost', PASSWORD, null));
     expect(dummy).toHaveBeenCalledWith(PASSWORD);
     await expect(dummy.mock.results[0].value).resolves.toBe(false);
-    expect(dataSource.transaction).not.toHaveBeenCalled();
+    expect(database.transaction).not.toHaveBeenCalled();
   });
 
   it('does the same argon2 work (one verification) for unknown users, wrong passwords and inactive users', async () => {
@@ -112,8 +112,8 @@ describe('AuthService.login', () => {
       token: 'raw-token',
       expiry: null,
     });
-    expect(tokens.issue).toHaveBeenCalledWith(3, 'laptop', manager);
-    expect(users.recordLogin).toHaveBeenCalledWith(3, manager);
+    expect(tokens.issue).toHaveBeenCalledWith(3, 'laptop', connection);
+    expect(users.recordLogin).toHaveBeenCalledWith(3, connection);
     expect(users.setPasswordHash).not.toHaveBeenCalled();
   });
 
@@ -122,9 +122,9 @@ describe('AuthService.login', () => {
     const { service, hasher, users } = setup(await userWith(oldHash));
     await service.login('alice', PASSWORD, null);
     expect(users.setPasswordHash).toHaveBeenCalledTimes(1);
-    const [id, newHash, usedManager] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, EntityManager];
+    const [id, newHash, usedConnection] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, Queryable];
     expect(id).toBe(3);
-    expect(usedManager).toBe(manager);
+    expect(usedConnection).toBe(connection);
     expect(newHash).not.toBe(oldHash);
     expect(hasher.needsRehash(newHash)).toBe(false);
     await expect(hasher.verify(newHash, PASSWORD)).resolves.toBe(true);
@@ -177,10 +177,10 @@ describe('AuthService.changePassword', () => {
     await expect(
       service.changePassword(principal, { old_password: PASSWORD, new_password1: 'amber-Quarry-73-whistle', new_password2: 'amber-Quarry-73-whistle' }),
     ).resolves.toEqual({ detail: PASSWORD_CHANGED_MESSAGE });
-    const [, hash, usedManager] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, EntityManager];
-    expect(usedManager).toBe(manager);
+    const [, hash, usedConnection] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, Queryable];
+    expect(usedConnection).toBe(connection);
     await expect(hasher.verify(hash, 'amber-Quarry-73-whistle')).resolves.toBe(true);
-    expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, 11, manager);
+    expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, 11, connection);
   });
 });
 
@@ -191,8 +191,8 @@ describe('AuthService.setPassword', () => {
     const { service, users, tokens } = setup(await userWith(PASSWORD));
     tokens.revokeAllExcept.mockResolvedValueOnce(4);
     await expect(service.setPassword(user, 'amber-Quarry-73-whistle')).resolves.toBe(4);
-    expect(users.setPasswordHash).toHaveBeenCalledWith(3, expect.stringMatching(/^\$argon2id\$/), manager);
-    expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, undefined, manager);
+    expect(users.setPasswordHash).toHaveBeenCalledWith(3, expect.stringMatching(/^\$argon2id\$/), connection);
+    expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, undefined, connection);
   });
 
   it("refuses what Django's validators refuse, with each of their sentences, changing nothing", async () => {

@@ -1,12 +1,12 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, unauthorized, validationFailed } from '../common/http/problem-details';
+import { Database, Queryable } from '../database/database';
 import { AUTH_MESSAGES } from './authorization-header';
 import { PasswordHasher } from '../users/password-hasher';
 import { validatePassword } from '../users/password-validators';
 import { User } from '../users/user.entity';
-import { DuplicateUsernameError, UsersRepository } from '../users/users.repository';
+import { DuplicateUsernameError, NewUser, UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
 import { IssuedToken, TokensService } from './tokens.service';
@@ -53,7 +53,7 @@ export const toPublicUser = (user: { id: number; username: string; email: string
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly users: UsersRepository,
     private readonly tokens: TokensService,
     private readonly hasher: PasswordHasher,
@@ -61,7 +61,7 @@ export class AuthService {
 
   /** Creates the user and their first token in one transaction: no user without a token, or the reverse. */
   register(dto: RegisterDto): Promise<TokenResponse> {
-    return this.createUser(dto, async (user, manager) => toTokenResponse(user, await this.tokens.issue(user.id, null, manager)));
+    return this.createUser(dto, async (user, db) => toTokenResponse(user, await this.tokens.issue(user.id, null, db)));
   }
 
   /**
@@ -70,12 +70,12 @@ export class AuthService {
    * the unique index decides a race for the name (a username field error).
    * `then` runs in the same transaction: the route issues the first token there.
    */
-  async createUser<T>(dto: RegisterDto, then: (user: User, manager: EntityManager) => Promise<T>): Promise<T> {
+  async createUser<T>(dto: RegisterDto, then: (user: NewUser, db: Queryable) => Promise<T>): Promise<T> {
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const user = await this.users.create({ username: dto.username, email: dto.email ?? '', passwordHash }, manager);
-        return await then(user, manager);
+      return await this.database.transaction(async (db) => {
+        const user = await this.users.create({ username: dto.username, email: dto.email ?? '', passwordHash }, db);
+        return await then(user, db);
       });
     } catch (error) {
       if (error instanceof DuplicateUsernameError) {
@@ -103,10 +103,10 @@ export class AuthService {
     // OWASP's settings): store a fresh hash while we hold the plain password.
     const newHash = this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(password) : null;
 
-    return this.dataSource.transaction(async (manager) => {
-      const issued = await this.tokens.issue(user.id, tokenName, manager);
-      await this.users.recordLogin(user.id, manager);
-      if (newHash) await this.users.setPasswordHash(user.id, newHash, manager);
+    return this.database.transaction(async (db) => {
+      const issued = await this.tokens.issue(user.id, tokenName, db);
+      await this.users.recordLogin(user.id, db);
+      if (newHash) await this.users.setPasswordHash(user.id, newHash, db);
       // knox's LoginView answers in this key order (register, below, answers user first).
       return { expiry: issued.expiry, token: issued.token, user: toPublicUser(user) };
     });
@@ -147,9 +147,9 @@ export class AuthService {
     const problems = validatePassword(newPassword, { username: user.username, email: user.email });
     if (problems.length > 0) throw new PasswordRefusedError(problems);
     const passwordHash = await this.hasher.hash(newPassword);
-    return this.dataSource.transaction(async (manager) => {
-      await this.users.setPasswordHash(user.id, passwordHash, manager);
-      return this.tokens.revokeAllExcept(user.id, keepTokenId, manager);
+    return this.database.transaction(async (db) => {
+      await this.users.setPasswordHash(user.id, passwordHash, db);
+      return this.tokens.revokeAllExcept(user.id, keepTokenId, db);
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../database/database';
 import type { AppConfig } from '../config/app-config';
 import { ApiException } from '../common/http/problem-details';
 import type { UsersRepository } from '../users/users.repository';
@@ -84,7 +84,7 @@ function expectRepositoriesUntouched(tokens: ReturnType<typeof mockTokens>, user
   for (const mock of [...Object.values(tokens), ...Object.values(users)]) expect(mock).not.toHaveBeenCalled();
 }
 
-const manager = {} as EntityManager;
+const connection = {} as Queryable;
 
 describe('TokensService', () => {
   describe('authenticate', () => {
@@ -206,10 +206,10 @@ describe('TokensService', () => {
     it('stores only the digest and key of a fresh prefixed token, with expiry now + TTL', async () => {
       const { service, tokens, users } = setup({ tokenTtlMs: HOUR });
       const before = Date.now();
-      const issued = await service.issue(3, 'laptop', manager);
+      const issued = await service.issue(3, 'laptop', connection);
       expect(issued.token).toMatch(/^lp_[A-Za-z0-9]{49}$/);
-      const [fields, usedManager] = tokens.insert.mock.calls[0] as unknown as [Record<string, unknown>, EntityManager];
-      expect(usedManager).toBe(manager);
+      const [fields, usedConnection] = tokens.insert.mock.calls[0] as unknown as [Record<string, unknown>, Queryable];
+      expect(usedConnection).toBe(connection);
       expect(fields).toEqual({ digest: digestToken(issued.token), tokenKey: issued.token.slice(3, 11), userId: 3, name: 'laptop', expiry: expect.any(Date) });
       expect(JSON.stringify(fields)).not.toContain(issued.token);
       expect((fields.expiry as Date).getTime()).toBeGreaterThanOrEqual(before + HOUR);
@@ -218,7 +218,7 @@ describe('TokensService', () => {
 
     it('issues never-expiring tokens when the TTL is none', async () => {
       const { service, tokens } = setup({ tokenTtlMs: null });
-      const issued = await service.issue(3, null, manager);
+      const issued = await service.issue(3, null, connection);
       expect(issued.expiry).toBeNull();
       expect((tokens.insert.mock.calls[0] as unknown as [{ expiry: unknown }])[0].expiry).toBeNull();
     });
@@ -226,11 +226,11 @@ describe('TokensService', () => {
     it('locks the user, counts, and refuses with 403 at the limit without inserting', async () => {
       const { service, tokens, users } = setup({ tokenLimitPerUser: 3 });
       tokens.countUnexpired.mockResolvedValue(3);
-      const error = await rejection(service.issue(3, null, manager));
+      const error = await rejection(service.issue(3, null, connection));
       expect(error.getStatus()).toBe(403);
       expect(error.detail).toBe(TOKEN_LIMIT_MESSAGE);
       expect(TOKEN_LIMIT_MESSAGE).toBe('Maximum amount of tokens allowed per user exceeded.');
-      expect(users.lockForUpdate).toHaveBeenCalledWith(3, manager);
+      expect(users.lockForUpdate).toHaveBeenCalledWith(3, connection);
       expect(users.lockForUpdate.mock.invocationCallOrder[0]).toBeLessThan(tokens.countUnexpired.mock.invocationCallOrder[0]);
       expect(tokens.insert).not.toHaveBeenCalled();
     });
@@ -238,7 +238,7 @@ describe('TokensService', () => {
     it('issues below the limit', async () => {
       const { service, tokens } = setup({ tokenLimitPerUser: 3 });
       tokens.countUnexpired.mockResolvedValue(2);
-      await service.issue(3, null, manager);
+      await service.issue(3, null, connection);
       expect(tokens.insert).toHaveBeenCalledTimes(1);
     });
   });

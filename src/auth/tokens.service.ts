@@ -1,9 +1,9 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config.module';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, notFound, unauthorized } from '../common/http/problem-details';
+import type { Queryable } from '../database/database';
 import { UsersRepository } from '../users/users.repository';
 import { AuthToken } from './auth-token.entity';
 import { AuthTokensRepository } from './auth-tokens.repository';
@@ -46,19 +46,19 @@ export class TokensService {
    * user's row is locked first, so parallel logins count tokens one at a time
    * and can never leave more than the limit.
    */
-  async issue(userId: number, name: string | null, manager: EntityManager): Promise<IssuedToken> {
+  async issue(userId: number, name: string | null, db: Queryable): Promise<IssuedToken> {
     const now = new Date();
     const limit = this.config.auth.tokenLimitPerUser;
     if (limit !== null) {
-      await this.users.lockForUpdate(userId, manager);
-      if ((await this.tokens.countUnexpired(userId, now, manager)) >= limit) {
+      await this.users.lockForUpdate(userId, db);
+      if ((await this.tokens.countUnexpired(userId, now, db)) >= limit) {
         throw new ApiException(HttpStatus.FORBIDDEN, TOKEN_LIMIT_MESSAGE);
       }
     }
     const ttl = this.config.auth.tokenTtlMs;
     const expiry = ttl === null ? null : new Date(now.getTime() + ttl);
     const { token, digest, tokenKey } = generateToken(this.config.auth.tokenPrefix);
-    const row = await this.tokens.insert({ digest, tokenKey, userId, name, expiry }, manager);
+    const row = await this.tokens.insert({ digest, tokenKey, userId, name, expiry }, db);
     return { token, expiry: row.expiry, row };
   }
 
@@ -143,9 +143,9 @@ export class TokensService {
   }
 
   /** Every token of the user but `keepTokenId`; all of them when there is none to keep. */
-  revokeAllExcept(userId: number, keepTokenId: number | undefined, manager: EntityManager): Promise<number> {
-    if (keepTokenId === undefined) return this.tokens.deleteAllOwned(userId, manager);
-    return this.tokens.deleteAllOwnedExcept(userId, keepTokenId, manager);
+  revokeAllExcept(userId: number, keepTokenId: number | undefined, db: Queryable): Promise<number> {
+    if (keepTokenId === undefined) return this.tokens.deleteAllOwned(userId, db);
+    return this.tokens.deleteAllOwnedExcept(userId, keepTokenId, db);
   }
 
   pruneExpired(): Promise<number> {

@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { AuthCoreModule } from '../auth/auth-core.module';
 import { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/app-config.module';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { buildDataSourceOptions, buildPoolConfig } from '../database/data-source-options';
+import { Database } from '../database/database';
+import { DatabaseModule } from '../database/database.module';
 import { UsersModule } from '../users/users.module';
 import { connect } from './cli-database';
 import { ManagementService } from './management.service';
@@ -42,6 +44,11 @@ export class ManageModule {
             toRetry: () => false,
           }),
           dataSourceFactory: (options) => connect(options as DataSourceOptions, database.description, { waitSeconds, onWaiting }),
+        }),
+        // The repositories' own handle, once the DataSource (which waits, above) has reached the server.
+        DatabaseModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: () => Database.connect(buildPoolConfig(database.url, 1, { connectMs: config.databaseConnectTimeoutMs, statementMs })),
         }),
         UsersModule,
         AuthCoreModule,

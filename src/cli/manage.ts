@@ -44,7 +44,7 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
   let database: ResolvedDatabase | undefined;
   let context: INestApplicationContext | undefined;
   const release = async (): Promise<void> => {
-    // Closing the context closes its DataSource (TypeOrmModule's shutdown hook).
+    // Closing the context closes its DataSource and the Database pool (their shutdown hooks).
     await context?.close().catch(() => undefined);
     await database?.release().catch(() => undefined);
   };

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { PoolConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
 import { AuthToken } from '../auth/auth-token.entity';
 import { Lead } from '../leads/lead.entity';
@@ -24,18 +25,42 @@ export interface DatabaseTimeouts {
   statementMs: number;
 }
 
+const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 15_000 };
+
 /**
- * The one place that turns a connection string into TypeORM options: the app,
- * the management CLI, the TypeORM CLI and the tests all build on it.
+ * The node-postgres pool settings: the app's own pool (database.ts) and
+ * TypeORM's, for the migrations, are built from these alone.
  */
-export function buildDataSourceOptions(
-  databaseUrl: string,
-  poolSize = 10,
-  timeouts: DatabaseTimeouts = { connectMs: 5_000, statementMs: 15_000 },
-): DataSourceOptions {
+export function buildPoolConfig(databaseUrl: string, poolSize = 10, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): PoolConfig {
+  return {
+    connectionString: databaseUrl,
+    max: poolSize,
+    // A request must fail over to 503 quickly, not hang, when the server is gone.
+    connectionTimeoutMillis: timeouts.connectMs,
+    // A stuck statement must not hold a pooled connection forever; the
+    // client-side timeout also covers a server that stopped answering at all.
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.statementMs + 5_000,
+    keepAlive: true,
+    application_name: 'leads-api',
+    // The hot reads are named statements (database.ts), and every one of them finds its rows through
+    // an owner-first or digest index whatever the parameters, so one generic plan per connection
+    // serves them all. Left to choose, PostgreSQL kept re-planning a full page of leads on every
+    // execution once the table was large (its early custom plans looked cheaper than the generic
+    // one; see bench/README.md, "Query shapes").
+    options: '-c plan_cache_mode=force_generic_plan',
+  };
+}
+
+/**
+ * TypeORM's options over the same pool settings: the migrations (at startup,
+ * from the management CLI and the TypeORM CLI) and the tests build on it.
+ */
+export function buildDataSourceOptions(databaseUrl: string, poolSize = 10, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): DataSourceOptions {
+  const { connectionString, ...extra } = buildPoolConfig(databaseUrl, poolSize, timeouts);
   return {
     type: 'postgres',
-    url: databaseUrl,
+    url: connectionString,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
@@ -46,22 +71,6 @@ export function buildDataSourceOptions(
     // An idle pooled connection dropped by the server (restart, failover) is
     // reported here; without a handler it would crash the process.
     poolErrorHandler: (error: Error) => poolLogger.warn(`idle database connection lost: ${error.message}`),
-    extra: {
-      max: poolSize,
-      // A request must fail over to 503 quickly, not hang, when the server is gone.
-      connectionTimeoutMillis: timeouts.connectMs,
-      // A stuck statement must not hold a pooled connection forever; the
-      // client-side timeout also covers a server that stopped answering at all.
-      statement_timeout: timeouts.statementMs,
-      query_timeout: timeouts.statementMs + 5_000,
-      keepAlive: true,
-      application_name: 'leads-api',
-      // The hot reads are named statements (read-rows.ts), and every one of them finds its rows through
-      // an owner-first or digest index whatever the parameters, so one generic plan per connection
-      // serves them all. Left to choose, PostgreSQL kept re-planning a full page of leads on every
-      // execution once the table was large (its early custom plans looked cheaper than the generic
-      // one), and slower: see bench/README.md, "Query shapes".
-      options: '-c plan_cache_mode=force_generic_plan',
-    },
+    extra,
   };
 }

@@ -104,18 +104,18 @@ function isPlainUtc(text: string, length: number): boolean {
   return true;
 }
 
-/**
- * Type parsers for rows that go straight into a response (readRows' `types`):
- * `timestamptz` columns arrive as ISO strings, as the API prints them,
- * instead of Dates that JSON.stringify would convert back. Every other type
- * parses as usual.
- */
-export const ISO_TIMESTAMPS: CustomTypesConfig = {
+const withTimestamptzParser = (parse: (text: string) => unknown): CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === TIMESTAMPTZ_OID && format !== 'binary' ? timestamptzToIso : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
-};
+    oid === TIMESTAMPTZ_OID && format !== 'binary' ? parse : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+});
 
-/** Installs the parser for every node-postgres client in this process (TypeORM's pool included). */
-export function installTimestamptzParser(): void {
-  types.setTypeParser(TIMESTAMPTZ_OID, parseTimestamptz);
-}
+/**
+ * Type parsers for rows that go straight into a response (a Statement's
+ * `types`): `timestamptz` columns arrive as ISO strings, as the API prints
+ * them, instead of Dates that JSON.stringify would convert back. Every other
+ * type parses as usual.
+ */
+export const ISO_TIMESTAMPS: CustomTypesConfig = withTimestamptzParser(timestamptzToIso);
+
+/** Type parsers for rows whose `timestamptz` columns the code computes with: Dates, read by parseTimestamptz. */
+export const DATE_TIMESTAMPS: CustomTypesConfig = withTimestamptzParser(parseTimestamptz);

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpStatus } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiException } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
+import { Database } from '../database/database';
 import { isDraining } from '../process/graceful-shutdown';
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -14,7 +14,7 @@ const READINESS_TIMEOUT_MS = 2_000;
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -44,7 +44,7 @@ export class HealthController {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.dataSource.query('SELECT 1'),
+        this.database.rows('SELECT 1'),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('timeout')), READINESS_TIMEOUT_MS);
         }),

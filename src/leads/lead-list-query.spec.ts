@@ -1,4 +1,5 @@
 import { ApiException } from '../common/http/problem-details';
+import { ISO_TIMESTAMPS } from '../database/timestamptz';
 import { parseLeadListQuery, parseOrdering } from './lead-list-query';
 import { escapeLike, listPartStatement, listStatement } from './leads.repository';
 
@@ -144,6 +145,7 @@ describe('listPartStatement', () => {
     expect(first.statement).toEqual({
       name: 'leads.list',
       text: 'SELECT id, name, email, message, owner_id, created_at, updated_at FROM leads WHERE owner_id = $1 ORDER BY id ASC LIMIT $2',
+      types: ISO_TIMESTAMPS,
     });
     expect(first.parameters).toEqual([7, 1000]);
     const after = listPartStatement(7, plain, [1234], 1000);

@@ -1,17 +1,14 @@
 import { DRF } from '../common/http/drf-messages';
 import { PageParams, parsePageParams, queryParam } from '../common/http/pagination';
 import { FieldErrors, validationFailed } from '../common/http/problem-details';
+import { LEAD_COLUMNS, SORTABLE_LEAD_FIELDS, SortableLeadField } from './lead.mapper';
+
+export type OrderingField = SortableLeadField;
 
 /** The JSON names clients may sort by, mapped to their columns: nothing else ever reaches ORDER BY. */
-export const ORDERING_COLUMNS = {
-  id: 'id',
-  name: 'name',
-  email: 'email',
-  created_at: 'created_at',
-  updated_at: 'updated_at',
-} as const;
-
-export type OrderingField = keyof typeof ORDERING_COLUMNS;
+export const ORDERING_COLUMNS: Readonly<Record<OrderingField, string>> = Object.freeze(
+  Object.fromEntries(SORTABLE_LEAD_FIELDS.map((field) => [field, LEAD_COLUMNS[field].column])) as Record<OrderingField, string>,
+);
 
 export interface OrderTerm {
   field: OrderingField;

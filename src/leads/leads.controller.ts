@@ -27,7 +27,6 @@ import { CreateLeadDto } from './dto/create-lead.dto';
 import { LeadPageResponse, LeadResponse } from './dto/lead-response.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { DEFAULT_ORDERING, ORDERING_COLUMNS, parseLeadListQuery } from './lead-list-query';
-import type { LeadView } from './lead.mapper';
 import { LeadsService } from './leads.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -102,7 +101,7 @@ export class LeadsController {
     @CurrentUser() principal: Principal,
     @Query() query: Record<string, unknown>,
     @Req() request: Request,
-  ): Promise<LeadView[] | Page<LeadView> | StreamableFile> {
+  ): Promise<LeadResponse[] | Page<LeadResponse> | StreamableFile> {
     const params = parseLeadListQuery(query, this.pageSize);
     if (params.page !== null) {
       const { count, results } = await this.leads.page(principal.id, params, params.page);
@@ -118,7 +117,7 @@ export class LeadsController {
   @ApiConsumes(...BODY_TYPES)
   @ApiCreatedResponse({ type: LeadResponse })
   @ApiProblems(LEAD_BODY_400, 403, 413, 415)
-  create(@CurrentUser() principal: Principal, @Body() dto: CreateLeadDto): Promise<LeadView> {
+  create(@CurrentUser() principal: Principal, @Body() dto: CreateLeadDto): Promise<LeadResponse> {
     return this.leads.create(principal.id, dto);
   }
 
@@ -127,7 +126,7 @@ export class LeadsController {
   @ApiOperation({ summary: "One of the caller's leads" })
   @ApiOkResponse({ type: LeadResponse })
   @ApiProblems([404, 'Not found. (also for another user’s lead)'])
-  get(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<LeadView> {
+  get(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number): Promise<LeadResponse> {
     return this.leads.get(principal.id, id);
   }
 
@@ -138,7 +137,7 @@ export class LeadsController {
   @ApiBody({ type: CreateLeadDto })
   @ApiOkResponse({ type: LeadResponse })
   @ApiProblems(LEAD_BODY_400, 403, [404, 'Not found. (also for another user’s lead)'], 413, 415)
-  async replace(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
+  async replace(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadResponse> {
     const dto = await this.validBody(CreateLeadDto, body, principal.id, id);
     return this.leads.update(principal.id, id, dto);
   }
@@ -150,7 +149,7 @@ export class LeadsController {
   @ApiBody({ type: UpdateLeadDto })
   @ApiOkResponse({ type: LeadResponse })
   @ApiProblems(LEAD_BODY_400, 403, [404, 'Not found. (also for another user’s lead)'], 413, 415)
-  async update(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadView> {
+  async update(@CurrentUser() principal: Principal, @Param('id', IntIdPipe) id: number, @Body() body: unknown): Promise<LeadResponse> {
     const dto = await this.validBody(UpdateLeadDto, body, principal.id, id);
     return this.leads.update(principal.id, id, dto);
   }

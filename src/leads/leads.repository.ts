@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
-import { uniqueViolation } from '../database/postgres-errors';
-import { readRows, ReadStatement } from '../database/read-rows';
-import { ISO_TIMESTAMPS } from '../database/timestamptz';
-import { Lead } from './lead.entity';
 import type { PageParams } from '../common/http/pagination';
+import { Database, ForeignKeyViolation, Statement, UniqueViolation } from '../database/database';
+import { ISO_TIMESTAMPS } from '../database/timestamptz';
 import { DEFAULT_ORDERING, LeadListQuery, ORDERING_COLUMNS, parseOrdering } from './lead-list-query';
-
-export type LeadFields = Pick<Lead, 'name' | 'email' | 'message'>;
+import { LEAD_COLUMNS, LeadFields, LeadRow, SEARCHED_LEAD_COLUMNS, WRITABLE_LEAD_FIELDS } from './lead.mapper';
 
 export const LEAD_EMAIL_UNIQUE_INDEX = 'leads_owner_id_email_lower_key';
 
@@ -18,46 +13,12 @@ export class DuplicateLeadEmailError extends Error {}
 /** The owner's user row vanished between authentication and the insert. */
 export class LeadOwnerGoneError extends Error {}
 
-/** A lead as the repository returns it: timestamps already in the ISO form the API prints. */
-export interface LeadRecord {
-  id: number;
-  name: string;
-  email: string;
-  message: string;
-  ownerId: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Reads parse timestamps to ISO strings (ISO_TIMESTAMPS); TypeORM's writes return Dates. */
-interface LeadRow {
-  id: number;
-  name: string;
-  email: string;
-  message: string;
-  owner_id: number;
-  created_at: string | Date;
-  updated_at: string | Date;
-}
-
-const COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
-const PAGE_COLUMNS = COLUMNS.split(', ').map((column) => `p.${column}`).join(', ');
-/** Fixed order and names: only these keys of a change ever become SET clauses. */
-const WRITABLE: ReadonlyArray<keyof LeadFields> = ['name', 'email', 'message'];
-
-const iso = (timestamp: string | Date): string => (typeof timestamp === 'string' ? timestamp : timestamp.toISOString());
-
-function toRecord(row: LeadRow): LeadRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email,
-    message: row.message,
-    ownerId: row.owner_id,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
-}
+const COLUMN_LIST = Object.values(LEAD_COLUMNS);
+const COLUMNS = COLUMN_LIST.map(({ column }) => column).join(', ');
+const PAGE_COLUMNS = COLUMN_LIST.map(({ column }) => `p.${column}`).join(', ');
+const TYPE_CASTS = { integer: '::int', text: '', timestamptz: '::timestamptz' } as const;
+const CASTS: Readonly<Record<string, string>> = Object.fromEntries(COLUMN_LIST.map(({ column, type }) => [column, TYPE_CASTS[type]]));
+const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(COLUMN_LIST.filter(({ type }) => type === 'timestamptz').map(({ column }) => column));
 
 /** `%`, `_` and `\` typed by a user match themselves, not any character. */
 export function escapeLike(text: string): string {
@@ -65,7 +26,7 @@ export function escapeLike(text: string): string {
 }
 
 export interface ListStatement {
-  statement: ReadStatement;
+  statement: Statement;
   parameters: unknown[];
 }
 
@@ -77,11 +38,13 @@ const orderByOf = (ordering: LeadListQuery['ordering'], alias = ''): string =>
 
 const DEFAULT_ORDER_BY = orderByOf(parseOrdering(DEFAULT_ORDERING, {}));
 
+const SEARCH_CONDITION = `(${SEARCHED_LEAD_COLUMNS.map((column) => `${column} ILIKE $2 ESCAPE '\\'`).join(' OR ')})`;
+
 function whereOf(query: LeadListQuery, parameters: unknown[]): string {
   let where = 'owner_id = $1';
   if (query.search !== null) {
     parameters.push(`%${escapeLike(query.search)}%`);
-    where += ` AND (name ILIKE $2 ESCAPE '\\' OR email ILIKE $2 ESCAPE '\\' OR message ILIKE $2 ESCAPE '\\')`;
+    where += ` AND ${SEARCH_CONDITION}`;
   }
   return where;
 }
@@ -107,7 +70,7 @@ export function listStatement(ownerId: number, query: LeadListQuery, page: PageP
     `LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) p ON true ` +
     `ORDER BY ${orderByOf(query.ordering, 'p.')}`;
   const name = orderBy === DEFAULT_ORDER_BY ? (query.search === null ? 'leads.page' : 'leads.page_search') : undefined;
-  return { statement: { name, text }, parameters: [...parameters, page.limit, page.offset] };
+  return { statement: { name, text, types: ISO_TIMESTAMPS }, parameters: [...parameters, page.limit, page.offset] };
 }
 
 /** Rows per statement of the plain list: its first part, then each part after the last row sent. */
@@ -120,8 +83,6 @@ export const LIST_BATCH_SIZE = 1000;
  */
 export type ListPosition = ReadonlyArray<string | number>;
 
-const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'updated_at']);
-const CASTS: Record<string, string> = { id: '::int', created_at: '::timestamptz', updated_at: '::timestamptz' };
 const positionColumn = (column: string): string => (TIMESTAMP_COLUMNS.has(column) ? `${column}_position` : column);
 
 /**
@@ -135,7 +96,7 @@ function afterCondition(query: LeadListQuery, parameters: unknown[], position: L
   const refs = query.ordering.map((term, index) => {
     const column = ORDERING_COLUMNS[term.field];
     parameters.push(position[index]);
-    return { column, value: `$${parameters.length}${CASTS[column] ?? ''}`, op: term.descending ? '<' : '>' };
+    return { column, value: `$${parameters.length}${CASTS[column]}`, op: term.descending ? '<' : '>' };
   });
   if (refs.every((ref) => ref.op === refs[0].op)) {
     if (refs.length === 1) return `${refs[0].column} ${refs[0].op} ${refs[0].value}`;
@@ -169,7 +130,7 @@ export function listPartStatement(ownerId: number, query: LeadListQuery, positio
   const text = `SELECT ${COLUMNS}${positions} FROM leads WHERE ${where} ORDER BY ${orderBy} LIMIT $${parameters.length}`;
   const name =
     orderBy === DEFAULT_ORDER_BY ? `leads.list${query.search === null ? '' : '_search'}${position === null ? '' : '_after'}` : undefined;
-  return { statement: { name, text }, parameters };
+  return { statement: { name, text, types: ISO_TIMESTAMPS }, parameters };
 }
 
 /** The ordering terms' values of a row, as listPartStatement selects them: where the next part starts. */
@@ -177,31 +138,53 @@ function positionOf(query: LeadListQuery, row: Record<string, unknown>): ListPos
   return query.ordering.map((term) => row[positionColumn(ORDERING_COLUMNS[term.field])] as string | number);
 }
 
-export const FIND_OWNED: ReadStatement = { name: 'leads.find_owned', text: `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
-const EXISTS_OWNED: ReadStatement = { name: 'leads.exists_owned', text: 'SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2' };
+export const FIND_OWNED: Statement = {
+  name: 'leads.find_owned',
+  text: `SELECT ${COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2`,
+  types: ISO_TIMESTAMPS,
+};
+const EXISTS_OWNED: Statement = { name: 'leads.exists_owned', text: 'SELECT 1 FROM leads WHERE owner_id = $1 AND id = $2' };
+const WRITABLE_COLUMNS = WRITABLE_LEAD_FIELDS.map((field) => LEAD_COLUMNS[field].column);
+const CREATE: Statement = {
+  name: 'leads.create',
+  text:
+    `INSERT INTO leads (${LEAD_COLUMNS.owner.column}, ${WRITABLE_COLUMNS.join(', ')}) ` +
+    `VALUES ($1, ${WRITABLE_COLUMNS.map((_, index) => `$${index + 2}`).join(', ')}) RETURNING ${COLUMNS}`,
+  types: ISO_TIMESTAMPS,
+};
+const DELETE_OWNED: Statement = { name: 'leads.delete_owned', text: 'DELETE FROM leads WHERE owner_id = $1 AND id = $2' };
+
+/** The repository's own errors for the constraints a write can meet; anything else passes through. */
+function translated(error: unknown): unknown {
+  if (error instanceof UniqueViolation && error.constraint === LEAD_EMAIL_UNIQUE_INDEX) return new DuplicateLeadEmailError();
+  if (error instanceof ForeignKeyViolation) return new LeadOwnerGoneError();
+  return error;
+}
 
 /**
  * Every method takes the owner first and puts it in the WHERE clause, so no
  * query can reach another owner's leads; missing and not-owned look the same.
+ * Rows come back as the statements select them (LeadRow); lead.mapper.ts
+ * turns them into answers.
  */
 @Injectable()
 export class LeadsRepository {
-  constructor(@InjectRepository(Lead) private readonly leads: Repository<Lead>) {}
+  constructor(private readonly db: Database) {}
 
-  async findOwned(ownerId: number, id: number): Promise<LeadRecord | null> {
-    const rows = await readRows<LeadRow>(this.leads.manager.connection, FIND_OWNED, [ownerId, id], ISO_TIMESTAMPS);
-    return rows[0] ? toRecord(rows[0]) : null;
+  async findOwned(ownerId: number, id: number): Promise<LeadRow | null> {
+    const rows = await this.db.rows<LeadRow>(FIND_OWNED, [ownerId, id]);
+    return rows[0] ?? null;
   }
 
   async existsOwned(ownerId: number, id: number): Promise<boolean> {
-    const rows = await readRows(this.leads.manager.connection, EXISTS_OWNED, [ownerId, id]);
+    const rows = await this.db.rows(EXISTS_OWNED, [ownerId, id]);
     return rows.length > 0;
   }
 
-  async listOwned(ownerId: number, query: LeadListQuery, page: PageParams): Promise<{ count: number; leads: LeadRecord[] }> {
+  async listOwned(ownerId: number, query: LeadListQuery, page: PageParams): Promise<{ count: number; leads: LeadRow[] }> {
     const { statement, parameters } = listStatement(ownerId, query, page);
-    const rows = await readRows<PageRow>(this.leads.manager.connection, statement, parameters, ISO_TIMESTAMPS);
-    const leads = rows.filter((row): row is PageRow & LeadRow => row.id !== null).map(toRecord);
+    const rows = await this.db.rows<PageRow>(statement, parameters);
+    const leads = rows.filter((row): row is PageRow & LeadRow => row.id !== null);
     return { count: rows[0].total, leads };
   }
 
@@ -214,51 +197,44 @@ export class LeadsRepository {
     query: LeadListQuery,
     position: ListPosition | null,
     limit = LIST_BATCH_SIZE,
-  ): Promise<{ leads: LeadRecord[]; next: ListPosition | null }> {
+  ): Promise<{ leads: LeadRow[]; next: ListPosition | null }> {
     const { statement, parameters } = listPartStatement(ownerId, query, position, limit);
-    const rows = await readRows<LeadRow & Record<string, unknown>>(this.leads.manager.connection, statement, parameters, ISO_TIMESTAMPS);
+    const rows = await this.db.rows<LeadRow & Record<string, unknown>>(statement, parameters);
     const next = rows.length === limit ? positionOf(query, rows[rows.length - 1]) : null;
-    return { leads: rows.map(toRecord), next };
+    return { leads: rows, next };
   }
 
   /** Relies on the unique index on (owner_id, lower(email)): concurrent duplicates cannot both land. */
-  async createOwned(ownerId: number, fields: LeadFields): Promise<LeadRecord> {
-    const rows: LeadRow[] = await this.write(
-      `INSERT INTO leads (owner_id, name, email, message) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-      [ownerId, fields.name, fields.email, fields.message],
-    );
-    return toRecord(rows[0]);
+  async createOwned(ownerId: number, fields: LeadFields): Promise<LeadRow> {
+    try {
+      const rows = await this.db.rows<LeadRow>(CREATE, [ownerId, ...WRITABLE_LEAD_FIELDS.map((field) => fields[field])]);
+      return rows[0];
+    } catch (error) {
+      throw translated(error);
+    }
   }
 
   /** Sets the given fields (all, for PUT; some, for PATCH) and always `updated_at`. Null when not the owner's. */
-  async updateOwned(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<LeadRecord | null> {
+  async updateOwned(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<LeadRow | null> {
     const parameters: unknown[] = [ownerId, id];
     const assignments = ['updated_at = now()'];
-    for (const key of WRITABLE) {
-      if (fields[key] === undefined) continue;
-      parameters.push(fields[key]);
-      assignments.push(`${key} = $${parameters.length}`);
+    for (const field of WRITABLE_LEAD_FIELDS) {
+      if (fields[field] === undefined) continue;
+      parameters.push(fields[field]);
+      assignments.push(`${LEAD_COLUMNS[field].column} = $${parameters.length}`);
     }
-    // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows] = (await this.write(
-      `UPDATE leads SET ${assignments.join(', ')} WHERE owner_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-      parameters,
-    )) as [LeadRow[], number];
-    return rows[0] ? toRecord(rows[0]) : null;
+    // The text depends on which fields are set, so it stays unnamed (see Statement).
+    const statement: Statement = { text: `UPDATE leads SET ${assignments.join(', ')} WHERE owner_id = $1 AND id = $2 RETURNING ${COLUMNS}`, types: ISO_TIMESTAMPS };
+    try {
+      const rows = await this.db.rows<LeadRow>(statement, parameters);
+      return rows[0] ?? null;
+    } catch (error) {
+      throw translated(error);
+    }
   }
 
   async deleteOwned(ownerId: number, id: number): Promise<boolean> {
-    const [, affected] = (await this.leads.query('DELETE FROM leads WHERE owner_id = $1 AND id = $2', [ownerId, id])) as [unknown[], number];
-    return affected > 0;
-  }
-
-  private async write<T>(sql: string, parameters: unknown[]): Promise<T> {
-    try {
-      return (await this.leads.query(sql, parameters)) as T;
-    } catch (error) {
-      if (uniqueViolation(error) === LEAD_EMAIL_UNIQUE_INDEX) throw new DuplicateLeadEmailError();
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503') throw new LeadOwnerGoneError();
-      throw error;
-    }
+    const { count } = await this.db.run(DELETE_OWNED, [ownerId, id]);
+    return count > 0;
   }
 }

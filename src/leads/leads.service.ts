@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { PageParams } from '../common/http/pagination';
 import { notFound, unauthorized, USER_INACTIVE, validationFailed } from '../common/http/problem-details';
+import type { LeadResponse } from './dto/lead-response.dto';
 import { LeadListQuery } from './lead-list-query';
-import { LeadView, toLeadView } from './lead.mapper';
-import { DuplicateLeadEmailError, LeadFields, LeadOwnerGoneError, LeadRecord, LeadsRepository, ListPosition } from './leads.repository';
+import { LeadFields, LeadRow, toLeadResponse, writableFields } from './lead.mapper';
+import { DuplicateLeadEmailError, LeadOwnerGoneError, LeadsRepository, ListPosition } from './leads.repository';
 
 export const DUPLICATE_LEAD_EMAIL_MESSAGE = 'lead with this email already exists.';
 
@@ -12,8 +13,8 @@ export const DUPLICATE_LEAD_EMAIL_MESSAGE = 'lead with this email already exists
  * there is more, the rest, part by part, as the reader asks for it.
  */
 export interface LeadList {
-  first: LeadView[];
-  rest: AsyncGenerator<LeadView[], void, undefined> | null;
+  first: LeadResponse[];
+  rest: AsyncGenerator<LeadResponse[], void, undefined> | null;
 }
 
 /** Owner-scoped lead rules: missing and not-owned are one 404, a duplicate email is one 400 on `email`. */
@@ -21,9 +22,9 @@ export interface LeadList {
 export class LeadsService {
   constructor(private readonly leads: LeadsRepository) {}
 
-  async page(ownerId: number, query: LeadListQuery, page: PageParams): Promise<{ count: number; results: LeadView[] }> {
+  async page(ownerId: number, query: LeadListQuery, page: PageParams): Promise<{ count: number; results: LeadResponse[] }> {
     const { count, leads } = await this.leads.listOwned(ownerId, query, page);
-    return { count, results: leads.map(toLeadView) };
+    return { count, results: leads.map(toLeadResponse) };
   }
 
   /**
@@ -35,20 +36,20 @@ export class LeadsService {
    */
   async all(ownerId: number, query: LeadListQuery): Promise<LeadList> {
     const { leads, next } = await this.leads.listOwnedPart(ownerId, query, null);
-    return { first: leads.map(toLeadView), rest: next === null ? null : this.parts(ownerId, query, next) };
+    return { first: leads.map(toLeadResponse), rest: next === null ? null : this.parts(ownerId, query, next) };
   }
 
-  private async *parts(ownerId: number, query: LeadListQuery, from: ListPosition): AsyncGenerator<LeadView[], void, undefined> {
+  private async *parts(ownerId: number, query: LeadListQuery, from: ListPosition): AsyncGenerator<LeadResponse[], void, undefined> {
     let position: ListPosition | null = from;
     while (position !== null) {
       const { leads, next } = await this.leads.listOwnedPart(ownerId, query, position);
       position = next;
-      if (leads.length > 0) yield leads.map(toLeadView);
+      if (leads.length > 0) yield leads.map(toLeadResponse);
     }
   }
 
-  async get(ownerId: number, id: number): Promise<LeadView> {
-    return toLeadView(found(await this.leads.findOwned(ownerId, id)));
+  async get(ownerId: number, id: number): Promise<LeadResponse> {
+    return toLeadResponse(found(await this.leads.findOwned(ownerId, id)));
   }
 
   /** DRF looks the lead up before it validates a PUT/PATCH body: a missing lead is 404 whatever was sent. */
@@ -56,15 +57,15 @@ export class LeadsService {
     if (!(await this.leads.existsOwned(ownerId, id))) throw notFound();
   }
 
-  async create(ownerId: number, fields: LeadFields): Promise<LeadView> {
-    const lead = await writing(() => this.leads.createOwned(ownerId, pick(fields)));
-    return toLeadView(lead);
+  async create(ownerId: number, fields: LeadFields): Promise<LeadResponse> {
+    const lead = await writing(() => this.leads.createOwned(ownerId, writableFields(fields)));
+    return toLeadResponse(lead);
   }
 
   /** PUT and PATCH alike: only the fields present change; read-only ones were never picked. */
-  async update(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<LeadView> {
-    const lead = await writing(() => this.leads.updateOwned(ownerId, id, pick(fields)));
-    return toLeadView(found(lead));
+  async update(ownerId: number, id: number, fields: Partial<LeadFields>): Promise<LeadResponse> {
+    const lead = await writing(() => this.leads.updateOwned(ownerId, id, writableFields(fields)));
+    return toLeadResponse(found(lead));
   }
 
   async remove(ownerId: number, id: number): Promise<void> {
@@ -72,18 +73,9 @@ export class LeadsService {
   }
 }
 
-function found(lead: LeadRecord | null): LeadRecord {
+function found(lead: LeadRow | null): LeadRow {
   if (!lead) throw notFound();
   return lead;
-}
-
-/** Copies the writable fields only: a body's id, owner or timestamps never reach the database. */
-function pick<T extends Partial<LeadFields>>(fields: T): T {
-  const picked: Partial<LeadFields> = {};
-  if (fields.name !== undefined) picked.name = fields.name;
-  if (fields.email !== undefined) picked.email = fields.email;
-  if (fields.message !== undefined) picked.message = fields.message;
-  return picked as T;
 }
 
 async function writing<T>(write: () => Promise<T>): Promise<T> {

@@ -1,7 +1,5 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { uniqueViolation } from '../database/postgres-errors';
+import { Database, Queryable, Statement, UniqueViolation } from '../database/database';
 import { User } from './user.entity';
 import { cleanUsername, LEGACY_USERNAME_UNIQUE_INDEX, USERNAME_MATCH_SQL, USERNAME_UNIQUE_INDEX } from './username';
 
@@ -13,45 +11,53 @@ export interface UserWithHash {
   isActive: boolean;
 }
 
+/** A user as registration returns it: never the hash. */
+export type NewUser = Pick<User, 'id' | 'username' | 'email' | 'isActive'>;
+
 export class DuplicateUsernameError extends ConflictException {}
 
 const USERNAME_INDEXES = new Set([USERNAME_UNIQUE_INDEX, LEGACY_USERNAME_UNIQUE_INDEX]);
+
+/** The columns of UserWithHash, each under its property's name, so that a row is the object. */
+const WITH_HASH = 'id, username, email, password_hash AS "passwordHash", is_active AS "isActive"';
 
 /**
  * The login lookup: the cleaned name against the unique index's own
  * expression, so that it is found through that index and matches exactly
  * the names the index holds unique. $1 is cleanUsername(...) of the input.
  */
-export const USER_BY_USERNAME_SQL = `SELECT id, username, email, password_hash, is_active FROM users WHERE ${USERNAME_MATCH_SQL} = lower($1)`;
+export const USER_BY_USERNAME_SQL = `SELECT ${WITH_HASH} FROM users WHERE ${USERNAME_MATCH_SQL} = lower($1)`;
 
-interface UserWithHashRow {
-  id: number;
-  username: string;
-  email: string;
-  password_hash: string;
-  is_active: boolean;
-}
+const BY_USERNAME: Statement = { name: 'users.find_by_username', text: USER_BY_USERNAME_SQL };
+const BY_ID: Statement = { name: 'users.find_by_id', text: `SELECT ${WITH_HASH} FROM users WHERE id = $1` };
+const CREATE: Statement = {
+  name: 'users.create',
+  text: 'INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id, username, email, is_active AS "isActive"',
+};
+const RECORD_LOGIN: Statement = { name: 'users.record_login', text: 'UPDATE users SET last_login = $2 WHERE id = $1' };
+const SET_PASSWORD_HASH: Statement = { name: 'users.set_password_hash', text: 'UPDATE users SET password_hash = $2 WHERE id = $1' };
+const SET_ACTIVE: Statement = { name: 'users.set_active', text: 'UPDATE users SET is_active = $2 WHERE id = $1' };
+const LOCK: Statement = { name: 'users.lock', text: 'SELECT 1 FROM users WHERE id = $1 FOR UPDATE' };
 
+/**
+ * Every method takes an optional `db`: a transaction's connection
+ * (Database.transaction) when the statement is part of one.
+ */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * Stores the username cleaned and NFKC-normalised, as Django's create_user
    * does. Relies on the unique index on lower(normalize(username, NFKC)):
    * concurrent duplicates cannot both land.
    */
-  async create(
-    fields: { username: string; email: string; passwordHash: string },
-    manager: EntityManager = this.users.manager,
-  ): Promise<User> {
+  async create(fields: { username: string; email: string; passwordHash: string }, db: Queryable = this.database): Promise<NewUser> {
     try {
-      const result = await manager.insert(User, { ...fields, username: cleanUsername(fields.username) });
-      const id = result.identifiers[0].id as number;
-      return manager.findOneOrFail(User, { where: { id } });
+      const rows = await db.rows<NewUser>(CREATE, [cleanUsername(fields.username), fields.email, fields.passwordHash]);
+      return rows[0];
     } catch (error) {
-      const index = uniqueViolation(error);
-      if (index !== null && USERNAME_INDEXES.has(index)) throw new DuplicateUsernameError();
+      if (error instanceof UniqueViolation && USERNAME_INDEXES.has(error.constraint)) throw new DuplicateUsernameError();
       throw error;
     }
   }
@@ -61,35 +67,30 @@ export class UsersRepository {
     const name = cleanUsername(username);
     // PostgreSQL text cannot hold U+0000, so no stored username has one; asking would be a query error.
     if (name.includes('\0')) return null;
-    const rows = (await this.users.manager.query(USER_BY_USERNAME_SQL, [name])) as UserWithHashRow[];
-    const row = rows[0];
-    if (!row) return null;
-    return { id: row.id, username: row.username, email: row.email, passwordHash: row.password_hash, isActive: row.is_active };
+    const rows = await this.database.rows<UserWithHash>(BY_USERNAME, [name]);
+    return rows[0] ?? null;
   }
 
-  findByIdWithHash(id: number): Promise<UserWithHash | null> {
-    return this.users
-      .createQueryBuilder('user')
-      .select(['user.id', 'user.username', 'user.email', 'user.passwordHash', 'user.isActive'])
-      .where('user.id = :id', { id })
-      .getOne();
+  async findByIdWithHash(id: number): Promise<UserWithHash | null> {
+    const rows = await this.database.rows<UserWithHash>(BY_ID, [id]);
+    return rows[0] ?? null;
   }
 
-  async recordLogin(id: number, manager: EntityManager = this.users.manager): Promise<void> {
-    await manager.update(User, { id }, { lastLogin: new Date() });
+  async recordLogin(id: number, db: Queryable = this.database): Promise<void> {
+    await db.run(RECORD_LOGIN, [id, new Date()]);
   }
 
-  async setPasswordHash(id: number, passwordHash: string, manager: EntityManager = this.users.manager): Promise<void> {
-    await manager.update(User, { id }, { passwordHash });
+  async setPasswordHash(id: number, passwordHash: string, db: Queryable = this.database): Promise<void> {
+    await db.run(SET_PASSWORD_HASH, [id, passwordHash]);
   }
 
   async setActive(id: number, isActive: boolean): Promise<void> {
-    await this.users.update({ id }, { isActive });
+    await this.database.run(SET_ACTIVE, [id, isActive]);
   }
 
   /** Takes a row lock on the user, serialising work that must see a stable count of their tokens. */
-  async lockForUpdate(id: number, manager: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+  async lockForUpdate(id: number, db: Queryable): Promise<boolean> {
+    const rows = await db.rows(LOCK, [id]);
     return rows.length > 0;
   }
 }
