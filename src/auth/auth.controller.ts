@@ -9,15 +9,15 @@ import { ApiProblems } from '../common/openapi/problem.schema';
 import { BrowserLogin, BrowserLogout } from './sessions/browser-session.decorators';
 import { ThrottleAuth } from './throttling/auth-throttle.guard';
 import { IntIdPipe } from '../common/http/int-id.pipe';
-import { AuthService, BASIC_CHALLENGE, toPublicUser } from './auth.service';
+import { toUserResponse } from './auth.mapper';
+import { AuthService, BASIC_CHALLENGE } from './auth.service';
 import { parseBasicHeader } from './basic-header';
-import type { CredentialSource, PublicUser, TokenResponse } from './auth.service';
+import type { CredentialSource } from './auth.service';
 import { DetailResponse, TokenListItem, TokenResponseDto, UserResponse } from './dto/auth-responses.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokensService } from './tokens.service';
-import type { TokenView } from './tokens.service';
 
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
@@ -41,7 +41,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   // 403 is CSRF only: a new user holds no tokens, so the token limit cannot be exceeded here.
   @ApiProblems([400, 'Invalid input, e.g. `{"username": ["A user with that username already exists."]}`'], 403, 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
-  register(@Body() dto: RegisterDto): Promise<TokenResponse> {
+  register(@Body() dto: RegisterDto): Promise<TokenResponseDto> {
     return this.auth.register(dto);
   }
 
@@ -63,7 +63,7 @@ export class AuthController {
     415,
     [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],
   )
-  login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponse> {
+  login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponseDto> {
     let { username, password } = dto;
     let source: CredentialSource = 'body';
     if (username === undefined && password === undefined) {
@@ -83,8 +83,8 @@ export class AuthController {
   @ApiOperation({ summary: 'The user the token belongs to' })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(401)
-  user(@CurrentUser() principal: Principal): PublicUser {
-    return toPublicUser(principal);
+  user(@CurrentUser() principal: Principal): UserResponse {
+    return toUserResponse(principal);
   }
 
   @Post('logout')
@@ -114,7 +114,7 @@ export class AuthController {
   @ApiOperation({ summary: "The user's unexpired tokens, newest first" })
   @ApiOkResponse({ type: TokenListItem, isArray: true })
   @ApiProblems(401)
-  listTokens(@CurrentUser() principal: Principal): Promise<TokenView[]> {
+  listTokens(@CurrentUser() principal: Principal): Promise<TokenListItem[]> {
     return this.tokens.list(principal);
   }
 
@@ -143,7 +143,7 @@ export class AuthController {
     415,
     [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],
   )
-  changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<{ detail: string }> {
+  changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<DetailResponse> {
     return this.auth.changePassword(principal, dto);
   }
 }

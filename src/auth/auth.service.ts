@@ -5,11 +5,12 @@ import { Database, Queryable } from '../database/database';
 import { AUTH_MESSAGES } from './authorization-header';
 import { PasswordHasher } from '../users/password-hasher';
 import { validatePassword } from '../users/password-validators';
-import { User } from '../users/user.entity';
 import { DuplicateUsernameError, NewUser, UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { RegisterDto } from './dto/register.dto';
-import { IssuedToken, TokensService } from './tokens.service';
+import { toLoginResponse, toRegisterResponse } from './auth.mapper';
+import type { DetailResponse, TokenResponseDto } from './dto/auth-responses.dto';
+import { TokensService } from './tokens.service';
 
 /** The tutorial's LoginSerializer, for credentials in the body (a 400 under `non_field_errors`). */
 export const LOGIN_FAILED_MESSAGE = 'Incorrect Credentials Passed.';
@@ -32,24 +33,6 @@ export class PasswordRefusedError extends Error {
 /** Where login read the credentials: each source fails with its own answer. */
 export type CredentialSource = 'body' | 'basic';
 
-export interface PublicUser {
-  id: number;
-  username: string;
-  email: string;
-}
-
-export interface TokenResponse {
-  user: PublicUser;
-  token: string;
-  expiry: Date | null;
-}
-
-export const toPublicUser = (user: { id: number; username: string; email: string }): PublicUser => ({
-  id: user.id,
-  username: user.username,
-  email: user.email,
-});
-
 @Injectable()
 export class AuthService {
   constructor(
@@ -60,8 +43,11 @@ export class AuthService {
   ) {}
 
   /** Creates the user and their first token in one transaction: no user without a token, or the reverse. */
-  register(dto: RegisterDto): Promise<TokenResponse> {
-    return this.createUser(dto, async (user, db) => toTokenResponse(user, await this.tokens.issue(user.id, null, db)));
+  register(dto: RegisterDto): Promise<TokenResponseDto> {
+    return this.createUser(dto, async (user, db) => {
+      const issued = await this.tokens.issue(user.id, null, db);
+      return toRegisterResponse(user, issued.token, issued.expiry);
+    });
   }
 
   /**
@@ -90,7 +76,7 @@ export class AuthService {
    * user), and the same argon2 work for each, so neither the body nor the
    * timing reveals which usernames exist.
    */
-  async login(username: string, password: string, tokenName: string | null, source: CredentialSource = 'body'): Promise<TokenResponse> {
+  async login(username: string, password: string, tokenName: string | null, source: CredentialSource = 'body'): Promise<TokenResponseDto> {
     const user = await this.users.findByUsernameWithHash(username);
     if (!user) {
       await this.hasher.verifyDummy(password);
@@ -107,8 +93,7 @@ export class AuthService {
       const issued = await this.tokens.issue(user.id, tokenName, db);
       await this.users.recordLogin(user.id, db);
       if (newHash) await this.users.setPasswordHash(user.id, newHash, db);
-      // knox's LoginView answers in this key order (register, below, answers user first).
-      return { expiry: issued.expiry, token: issued.token, user: toPublicUser(user) };
+      return toLoginResponse(user, issued.token, issued.expiry);
     });
   }
 
@@ -118,7 +103,7 @@ export class AuthService {
    * SetPasswordForm, which reports a mismatch, or else every failing validator,
    * under `new_password2`.
    */
-  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<{ detail: string }> {
+  async changePassword(principal: Principal, dto: ChangePasswordDto): Promise<DetailResponse> {
     const user = await this.users.findByIdWithHash(principal.id);
     // The token's user was deleted between authentication and now.
     if (!user) throw unauthorized(AUTH_MESSAGES.inactive);
@@ -160,6 +145,3 @@ function loginFailed(source: CredentialSource): ApiException {
     : validationFailed({ non_field_errors: [LOGIN_FAILED_MESSAGE] });
 }
 
-function toTokenResponse(user: Pick<User, 'id' | 'username' | 'email'>, issued: IssuedToken): TokenResponse {
-  return { user: toPublicUser(user), token: issued.token, expiry: issued.expiry };
-}

@@ -6,7 +6,9 @@ import { ApiException, notFound, unauthorized } from '../common/http/problem-det
 import type { Queryable } from '../database/database';
 import { UsersRepository } from '../users/users.repository';
 import { AuthToken } from './auth-token.entity';
+import { toTokenListItem } from './auth.mapper';
 import { AuthTokensRepository } from './auth-tokens.repository';
+import type { TokenListItem } from './dto/auth-responses.dto';
 import { AUTH_MESSAGES } from './authorization-header';
 import { digestToken, generateToken, isWellFormedToken } from './token-crypto';
 
@@ -17,17 +19,6 @@ export interface IssuedToken {
   token: string;
   expiry: Date | null;
   row: AuthToken;
-}
-
-/** A token as the token list shows it: knox's model fields, snake_case as DRF renders them. */
-export interface TokenView {
-  id: number;
-  token_key: string;
-  name: string | null;
-  created: Date;
-  expiry: Date | null;
-  last_used_at: Date | null;
-  current: boolean;
 }
 
 /** Knox semantics: issuing, authenticating, refreshing, listing and revoking tokens. */
@@ -108,17 +99,9 @@ export class TokensService {
     }
   }
 
-  async list(principal: Principal): Promise<TokenView[]> {
+  async list(principal: Principal): Promise<TokenListItem[]> {
     const rows = await this.tokens.listUnexpired(principal.id, new Date());
-    return rows.map((row) => ({
-      id: row.id,
-      token_key: row.tokenKey,
-      name: row.name,
-      created: row.createdAt,
-      expiry: row.expiry,
-      last_used_at: row.lastUsedAt,
-      current: row.id === principal.tokenId,
-    }));
+    return rows.map((row) => toTokenListItem(row, principal.tokenId));
   }
 
   async revoke(principal: Principal, tokenId: number): Promise<void> {
