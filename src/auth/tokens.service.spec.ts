@@ -115,7 +115,7 @@ describe('TokensService', () => {
       const error = await rejection(service.authenticate(valid));
       expect(error.detail).toBe('Invalid token.');
       expect(tokens.findByDigestWithUser).toHaveBeenCalledTimes(1);
-      expect(tokens.findByDigestWithUser).toHaveBeenCalledWith(digestToken(valid));
+      expect(tokens.findByDigestWithUser).toHaveBeenCalledWith([{ kind: 'native', digest: digestToken(valid) }]);
       expect(tokens.deleteById).not.toHaveBeenCalled();
     });
 
