@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, Queryable, Statement } from '../database/database';
 import { DATE_TIMESTAMPS } from '../database/timestamptz';
 import { AuthToken } from './auth-token.entity';
+import type { ImportedTokenRow, TokenCandidates } from './imported-tokens';
 
 /** A token joined to its owner, as one authentication needs it. */
 export interface TokenWithUser {
@@ -19,16 +20,31 @@ export interface TokenWithUser {
  * The columns of AuthToken, each under its property's name, so that a row
  * is the entity (the raw token is not among them: it is never stored).
  */
-const TOKEN_COLUMNS = 'id, digest, token_key AS "tokenKey", user_id AS "userId", name, created_at AS "createdAt", expiry, last_used_at AS "lastUsedAt"';
+const TOKEN_COLUMNS = 'id, kind, digest, token_key AS "tokenKey", user_id AS "userId", name, created_at AS "createdAt", expiry, last_used_at AS "lastUsedAt"';
 
+/**
+ * A presented token names at most two rows (a bare 64-hex token is knox 5
+ * or knox 4.2): digest $1 stored as kind $2, or digest $3 as kind $4 ($3 and
+ * $4 null when there is one). The row counts only under the kind whose
+ * algorithm made the digest that found it. The IN list keeps the plain
+ * index scan on the digest that `digest = $1` had.
+ */
 export const FIND_BY_DIGEST_WITH_USER: Statement = {
   name: 'auth_tokens.find_by_digest_with_user',
   text: `SELECT t.id, t.user_id AS "userId", t.created_at AS "createdAt", t.expiry, t.last_used_at AS "lastUsedAt",
                 u.username, u.email, u.is_active AS "isActive"
            FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.digest = $1`,
+          WHERE t.digest IN ($1, $3) AND t.kind = CASE WHEN t.digest = $1 THEN $2 ELSE $4 END`,
   types: DATE_TIMESTAMPS,
 };
+/** One statement for any number of rows: parallel arrays, unnested. */
+const INSERT_IMPORTED: Statement = {
+  name: 'auth_tokens.insert_imported',
+  text: `INSERT INTO auth_tokens (kind, digest, token_key, user_id, created_at, expiry)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::timestamptz[], $6::timestamptz[])`,
+};
+/** Rows per INSERT_IMPORTED, so that a large import never builds one huge message. */
+const IMPORT_BATCH_SIZE = 1000;
 const INSERT: Statement = {
   name: 'auth_tokens.insert',
   text: `INSERT INTO auth_tokens (digest, token_key, user_id, name, expiry) VALUES ($1, $2, $3, $4, $5) RETURNING ${TOKEN_COLUMNS}`,
@@ -64,10 +80,29 @@ const DELETE_EXPIRED: Statement = { name: 'auth_tokens.delete_expired', text: 'D
 export class AuthTokensRepository {
   constructor(private readonly database: Database) {}
 
-  /** The single indexed query that authenticates a request. */
-  async findByDigestWithUser(digest: string): Promise<TokenWithUser | null> {
-    const rows = await this.database.rows<TokenWithUser>(FIND_BY_DIGEST_WITH_USER, [digest]);
+  /** The single indexed query that authenticates a request: the row one of the candidates names, with its owner. */
+  async findByDigestWithUser(candidates: TokenCandidates): Promise<TokenWithUser | null> {
+    const [first, second] = candidates;
+    const rows = await this.database.rows<TokenWithUser>(FIND_BY_DIGEST_WITH_USER, [first.digest, first.kind, second?.digest ?? null, second?.kind ?? null]);
     return rows[0] ?? null;
+  }
+
+  /** Stores tokens another system issued, inside the importer's transaction; how many rows were written. */
+  async insertImported(rows: readonly ImportedTokenRow[], db: Queryable): Promise<number> {
+    let count = 0;
+    for (let start = 0; start < rows.length; start += IMPORT_BATCH_SIZE) {
+      const batch = rows.slice(start, start + IMPORT_BATCH_SIZE);
+      const result = await db.run(INSERT_IMPORTED, [
+        batch.map((row) => row.kind),
+        batch.map((row) => row.digest),
+        batch.map((row) => row.tokenKey),
+        batch.map((row) => row.userId),
+        batch.map((row) => row.createdAt),
+        batch.map((row) => row.expiry),
+      ]);
+      count += result.count;
+    }
+    return count;
   }
 
   async insert(fields: Pick<AuthToken, 'digest' | 'tokenKey' | 'userId' | 'name' | 'expiry'>, db: Queryable = this.database): Promise<AuthToken> {

@@ -10,9 +10,18 @@ import { toTokenListItem } from './auth.mapper';
 import { AuthTokensRepository } from './auth-tokens.repository';
 import type { TokenListItem } from './dto/auth-responses.dto';
 import { AUTH_MESSAGES } from './authorization-header';
+import { ImportedToken, importedTokenProblem, legacyCandidates, TokenCandidates, toImportedTokenRow } from './imported-tokens';
 import { digestToken, generateToken, isWellFormedToken } from './token-crypto';
 
 export const TOKEN_LIMIT_MESSAGE = 'Maximum amount of tokens allowed per user exceeded.';
+
+/** importTokens refused the batch: each entry is a token's position in it and why. Nothing was written. */
+export class InvalidImportedTokens extends Error {
+  constructor(readonly problems: readonly { index: number; reason: string }[]) {
+    super(`${problems.length} token(s) cannot be imported: ${problems.map((p) => `#${p.index}: ${p.reason}`).join('; ')}`);
+    this.name = 'InvalidImportedTokens';
+  }
+}
 
 export interface IssuedToken {
   /** The raw token: returned to the client once, never stored. */
@@ -54,12 +63,40 @@ export class TokensService {
   }
 
   /**
-   * One indexed query (token joined to user). A token that cannot be ours is
-   * refused before any query; an expired one is deleted as it is presented.
+   * Stores tokens a Django deployment issued (imported-tokens.ts), inside
+   * the importer's transaction, after checking every one of them: a batch
+   * with any token that cannot come over writes nothing and throws
+   * InvalidImportedTokens. Returns how many rows were written.
+   */
+  async importTokens(tokens: readonly ImportedToken[], db: Queryable): Promise<number> {
+    const now = new Date();
+    const problems = tokens.flatMap((token, index) => {
+      const reason = importedTokenProblem(token, now);
+      return reason === null ? [] : [{ index, reason }];
+    });
+    if (problems.length > 0) throw new InvalidImportedTokens(problems);
+    return this.tokens.insertImported(tokens.map(toImportedTokenRow), db);
+  }
+
+  /**
+   * The digests a presented token could be stored under: ours when it is
+   * well formed (checksum included), else those of the legacy shapes it has
+   * (imported-tokens.ts). Null: no row can match.
+   */
+  private candidatesFor(rawToken: string): TokenCandidates | null {
+    if (isWellFormedToken(rawToken, this.config.auth.tokenPrefix)) return [{ kind: 'native', digest: digestToken(rawToken) }];
+    return legacyCandidates(rawToken);
+  }
+
+  /**
+   * One indexed query (token joined to user), whatever the token's kind. A
+   * token that can be neither ours nor an imported one is refused before any
+   * query; an expired one is deleted as it is presented.
    */
   async authenticate(rawToken: string): Promise<Principal> {
-    if (!isWellFormedToken(rawToken, this.config.auth.tokenPrefix)) throw unauthorized(AUTH_MESSAGES.invalidToken);
-    const found = await this.tokens.findByDigestWithUser(digestToken(rawToken));
+    const candidates = this.candidatesFor(rawToken);
+    if (candidates === null) throw unauthorized(AUTH_MESSAGES.invalidToken);
+    const found = await this.tokens.findByDigestWithUser(candidates);
     if (!found) throw unauthorized(AUTH_MESSAGES.invalidToken);
 
     const now = new Date();

@@ -8,6 +8,7 @@ import { CreateUsersAndAuthTokens1763856000000 } from './migrations/176385600000
 import { CreateLeads1795392552154 } from './migrations/1795392552154-CreateLeads';
 import { NormalizeUsernames1796119522468 } from './migrations/1796119522468-NormalizeUsernames';
 import { LeadsOwnerIdIdIndex1796400000000 } from './migrations/1796400000000-LeadsOwnerIdIdIndex';
+import { ImportedTokens1796600000000 } from './migrations/1796600000000-ImportedTokens';
 
 /** Listed explicitly (no globs) so that ts-node, jest and the compiled build all see the same set. */
 export const ENTITIES = [User, AuthToken, Lead];
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   CreateLeads1795392552154,
   NormalizeUsernames1796119522468,
   LeadsOwnerIdIdIndex1796400000000,
+  ImportedTokens1796600000000,
 ];
 
 const poolLogger = new Logger('Database');
