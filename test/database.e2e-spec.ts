@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { buildPoolConfig } from '../src/database/data-source-options';
-import { Database, ForeignKeyViolation, UniqueViolation } from '../src/database/database';
+import { Database, ForeignKeyViolation, Queryable, UniqueViolation } from '../src/database/database';
 import { isDatabaseUnavailable } from '../src/database/database-unavailable';
 import { ISO_TIMESTAMPS } from '../src/database/timestamptz';
 import { createDatabaseFromTemplate } from './support/test-database';
@@ -61,6 +61,16 @@ describe('Database', () => {
     } finally {
       await single.close();
     }
+  });
+
+  it('refuses a statement issued on a transaction after its work has returned', async () => {
+    let leaked: Queryable | undefined;
+    await db.transaction(async (connection) => {
+      leaked = connection;
+      await insertUser(connection, 'inside_the_work');
+    });
+    await expect(insertUser(leaked!, 'after_the_work')).rejects.toThrow(/already ended/);
+    expect(await usersNamed('after_the_work')).toBe(0);
   });
 
   it('commits a transaction whose work succeeds, and rolls back one that throws', async () => {

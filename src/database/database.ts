@@ -84,15 +84,26 @@ async function lend<T>(pool: Pool, use: (client: PoolClient, discard: (error: Er
   }
 }
 
-/** One transaction's connection: every statement of the work goes through it, between BEGIN and COMMIT. */
+/**
+ * One transaction's connection, for as long as the work runs: a statement
+ * issued later (one the work forgot to await, say) is refused rather than run
+ * after COMMIT, or on the pooled connection once another request holds it.
+ */
 class TransactionConnection implements Queryable {
+  private ended = false;
+
   constructor(private readonly client: PoolClient) {}
+
+  end(): void {
+    this.ended = true;
+  }
 
   async rows<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<T[]> {
     return (await this.run<T>(statement, values)).rows;
   }
 
   async run<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<{ rows: T[]; count: number }> {
+    if (this.ended) throw new Error('statement issued on a transaction that has already ended');
     try {
       return await query<T>(this.client, statement, values);
     } catch (error) {
@@ -167,7 +178,12 @@ export class Database implements Queryable, OnApplicationShutdown {
       const connection = new TransactionConnection(client);
       try {
         await client.query('BEGIN');
-        const result = await work(connection);
+        let result: T;
+        try {
+          result = await work(connection);
+        } finally {
+          connection.end();
+        }
         await client.query('COMMIT');
         return result;
       } catch (error) {
