@@ -7,8 +7,8 @@ import tseslint from 'typescript-eslint';
  * config/ and common/ (what everything builds on); the HTTP edge (http/) and process control
  * (process/), which may use database/ (outage detection, migrations before the workers fork);
  * the features; and the composition roots (main.ts, app.module.ts, app.factory.ts, cli/) that
- * wire them, which may import anything. database/ lists the features' entities, so it has no
- * rule of its own.
+ * wire them, which may import anything. database/ lists the features' entities, so it is
+ * only kept from the edge and process control.
  * Specs are left out: a spec of a shared piece may feed it a feature's real DTOs or tokens.
  */
 const FEATURES = ['auth', 'leads', 'users', 'health', 'cli', 'console'];
@@ -16,6 +16,10 @@ const BELOW_FEATURES = 'it is what the features build on: the dependency goes th
 const BOUNDARIES = {
   common: { forbidden: [...FEATURES, 'database', 'http', 'process'], because: BELOW_FEATURES },
   config: { forbidden: [...FEATURES, 'common', 'database', 'http', 'process'], because: BELOW_FEATURES },
+  database: {
+    forbidden: ['http', 'process'],
+    because: 'the edge and process control build on the database layer (outage detection, migrations, StartupError), not the reverse',
+  },
   http: {
     forbidden: [...FEATURES, 'process'],
     because: 'the edge treats every request alike; app.factory.ts and app.module.ts connect it to the features',
