@@ -184,6 +184,20 @@ describe('AuthService.changePassword', () => {
   });
 });
 
+describe('AuthService.passwordProblems', () => {
+  const owner = { username: 'harborlantern', email: 'h@example.com' };
+
+  it("answers the password field's first failing check, else every failing Django validator, else nothing", async () => {
+    const { service } = setup(null);
+    await expect(service.passwordProblems(owner, '')).resolves.toEqual(['This field may not be blank.']);
+    await expect(service.passwordProblems(owner, 'Ab1-'.repeat(1025))).resolves.toEqual(['Ensure this field has no more than 4096 characters.']);
+    await expect(service.passwordProblems(owner, 'amber\0Quarry-73')).resolves.toEqual(['Null characters are not allowed.']);
+    await expect(service.passwordProblems(owner, '12345678')).resolves.toEqual(['This password is too common.', 'This password is entirely numeric.']);
+    await expect(service.passwordProblems(owner, 'harborlantern1')).resolves.toEqual(['The password is too similar to the username.']);
+    await expect(service.passwordProblems(owner, 'amber-Quarry-73-whistle')).resolves.toEqual([]);
+  });
+});
+
 describe('AuthService.setPassword', () => {
   const user = { id: 3, username: 'alice', email: 'alice@example.com' };
 
