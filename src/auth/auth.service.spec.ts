@@ -29,7 +29,7 @@ function setup(user: UserWithHash | null) {
     setPasswordHash: jest.fn(async () => undefined),
   };
   const tokens = {
-    issue: jest.fn(async () => ({ token: 'raw-token', expiry: null, row: {} })),
+    issue: jest.fn(async () => ({ token: 'raw-token', expiry: null })),
     revokeAllExcept: jest.fn(async () => 0),
   };
   const database = { transaction: jest.fn(async (work: (db: Queryable) => Promise<unknown>) => work(connection)) };
