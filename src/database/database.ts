@@ -27,7 +27,7 @@ export interface Queryable {
 }
 
 /** A constraint the statement violated, by name: what a repository turns into its own error. */
-export abstract class ConstraintViolation extends Error {
+abstract class ConstraintViolation extends Error {
   constructor(
     readonly constraint: string,
     options: { cause: unknown },
@@ -44,7 +44,7 @@ export class UniqueViolation extends ConstraintViolation {}
 export class ForeignKeyViolation extends ConstraintViolation {}
 
 /** The one place where PostgreSQL's constraint errors become typed errors; every other error passes through as it came. */
-export function translateError(error: unknown): unknown {
+function translateError(error: unknown): unknown {
   if (!(error instanceof DatabaseError)) return error;
   if (error.code === '23505') return new UniqueViolation(error.constraint ?? '', { cause: error });
   if (error.code === '23503') return new ForeignKeyViolation(error.constraint ?? '', { cause: error });
