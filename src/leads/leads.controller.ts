@@ -28,7 +28,7 @@ import { LeadPageResponse, LeadResponse } from './dto/lead-response.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { DEFAULT_ORDERING, ORDERING_COLUMNS, parseLeadListQuery } from './lead-list-query';
 import { SEARCHED_LEAD_FIELDS } from './lead.mapper';
-import { LeadsService } from './leads.service';
+import { DUPLICATE_LEAD_EMAIL_MESSAGE, LeadsService } from './leads.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -38,7 +38,7 @@ const either = (names: readonly string[]): string => (names.length > 1 ? `${name
 const streamFailure = (error: unknown): string =>
   `the list of leads failed after its first part was sent; the connection was closed: ${error instanceof Error ? error.message : String(error)}`;
 
-const LEAD_BODY_400: [number, string] = [400, 'Invalid input: each bad field named; an email the caller already has is `lead with this email already exists.` under `email`'];
+const LEAD_BODY_400: [number, string] = [400, `Invalid input: each bad field named; an email the caller already has is \`${DUPLICATE_LEAD_EMAIL_MESSAGE}\` under \`email\``];
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 const ID_PARAM = ApiParam({ name: 'id', type: 'integer', description: 'Lead id; a non-integer or out-of-range id is 404' });
 
