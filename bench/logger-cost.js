@@ -2,9 +2,9 @@
 
 /**
  * `node bench/logger-cost.js`: what one request log line costs in CPU, for
- * the app's logger (pino, asynchronous stdout destination: src/common/logging/app-logger.ts)
- * against the hand-written one it replaced (kept below as it was: JSON.stringify
- * and one synchronous stdout write per event-loop turn), with two other pino
+ * the app's logger (pino over StdoutDestination: src/common/logging/) against
+ * the hand-written one pino replaced (kept below as it was: JSON.stringify
+ * and one synchronous stdout write per event-loop turn), with pino's own
  * destinations for reference. Nothing else runs: no HTTP, no database.
  *
  * Each measurement is a child process whose stdout is a file or a pipe (the
@@ -12,10 +12,11 @@
  * supervisor. It writes --lines request lines (method, URL, status, ms: the
  * request logger's fields, already safe), --per-turn of them per event-loop
  * turn (1: a quiet server; 16: a busy one answering many connections per
- * turn), waits until every line is written (the old logger's last batch, pino's
- * flush()), and reports its CPU time (user + system of every thread, so the
- * libuv thread doing pino's asynchronous writes counts) per line. The
- * `none` variant does the same turns and fields without logging: its figure is
+ * turn), waits until every line is written (the old logger's last batch,
+ * AppLogger's flush(), the end of pino's destination), and reports its CPU
+ * time (user + system of every thread, so the libuv thread doing pino's
+ * asynchronous writes counts) per line. The `none` variant does the same
+ * turns and fields without logging: its figure is
  * subtracted. Variants alternate within each of --rounds rounds; the median
  * round is reported.
  *
@@ -30,14 +31,21 @@ const { join, resolve } = require('node:path');
 const { setImmediate } = require('node:timers');
 
 /**
- * pino's destination options by variant: `pino` is the app's own (AppLogger's
- * default: asynchronous, each write as soon as the previous one is done);
- * `pino-4k` holds lines until 4 kB are queued (it would need a timer to get a
- * quiet server's lines out); `pino-sync` writes each line at once.
+ * pino's destination options by variant, beside the app's own (`app`:
+ * AppLogger's default, StdoutDestination: one write per event-loop turn on
+ * the event loop, bounded queue). `pino` is pino's asynchronous destination,
+ * the app's before StdoutDestination (each write as soon as the previous one
+ * is done, on libuv's thread pool); `pino-4k` holds lines until 4 kB are
+ * queued (it would need a timer to get a quiet server's lines out);
+ * `pino-bounded` is what SonicBoom's options offer for the same rules (4 kB,
+ * a 10 ms periodic flush for a quiet server, a 4 MiB bound past which lines
+ * are dropped); `pino-sync` writes each line at once.
  */
 const PINO_VARIANTS = {
-  pino: undefined,
+  app: undefined,
+  pino: { sync: false },
   'pino-4k': { sync: false, minLength: 4096 },
+  'pino-bounded': { sync: false, minLength: 4096, periodicFlush: 10, maxLength: 4 * 1024 * 1024 },
   'pino-sync': { sync: true },
 };
 const VARIANTS = ['none', 'old', ...Object.keys(PINO_VARIANTS)];

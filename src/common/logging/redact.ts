@@ -23,6 +23,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]';
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  // An error's message and stack are not own enumerable fields: copied by name, or they would vanish from the line.
+  if (value instanceof Error) {
+    return { ...(redact({ ...value }, depth) as object), type: value.name, message: redactText(value.message), stack: redactText(value.stack ?? '') };
+  }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
