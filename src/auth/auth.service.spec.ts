@@ -27,6 +27,7 @@ function setup(user: UserWithHash | null) {
     findByIdWithHash: jest.fn(async () => user),
     recordLogin: jest.fn(async () => undefined),
     setPasswordHash: jest.fn(async () => undefined),
+    replacePasswordHash: jest.fn(async () => true),
   };
   const tokens = {
     issue: jest.fn(async () => ({ token: 'raw-token', expiry: null, row: {} })),
@@ -115,15 +116,18 @@ describe('AuthService.login', () => {
     expect(tokens.issue).toHaveBeenCalledWith(3, 'laptop', connection);
     expect(users.recordLogin).toHaveBeenCalledWith(3, connection);
     expect(users.setPasswordHash).not.toHaveBeenCalled();
+    expect(users.replacePasswordHash).not.toHaveBeenCalled();
   });
 
   it('rehashes a hash made with other argon2 parameters, inside the login transaction', async () => {
     const oldHash = await argon2.hash(PASSWORD, OLD_PARAMETERS);
     const { service, hasher, users } = setup(await userWith(oldHash));
     await service.login('alice', PASSWORD, null);
-    expect(users.setPasswordHash).toHaveBeenCalledTimes(1);
-    const [id, newHash, usedConnection] = users.setPasswordHash.mock.calls[0] as unknown as [number, string, Queryable];
+    expect(users.replacePasswordHash).toHaveBeenCalledTimes(1);
+    const [id, replaced, newHash, usedConnection] = users.replacePasswordHash.mock.calls[0] as unknown as [number, string, string, Queryable];
     expect(id).toBe(3);
+    // Conditional on the hash just verified, so a concurrent change is never overwritten.
+    expect(replaced).toBe(oldHash);
     expect(usedConnection).toBe(connection);
     expect(newHash).not.toBe(oldHash);
     expect(hasher.needsRehash(newHash)).toBe(false);
@@ -134,6 +138,7 @@ describe('AuthService.login', () => {
     const { service, users } = setup(await userWith(argon2.hash(PASSWORD, OLD_PARAMETERS)));
     await loginFailure(service.login('alice', 'wrong-Password-1', null));
     expect(users.setPasswordHash).not.toHaveBeenCalled();
+    expect(users.replacePasswordHash).not.toHaveBeenCalled();
   });
 });
 

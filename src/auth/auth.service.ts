@@ -92,7 +92,7 @@ export class AuthService {
     return this.database.transaction(async (db) => {
       const issued = await this.tokens.issue(user.id, tokenName, db);
       await this.users.recordLogin(user.id, db);
-      if (newHash) await this.users.setPasswordHash(user.id, newHash, db);
+      if (newHash) await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, db);
       return toLoginResponse(user, issued.token, issued.expiry);
     });
   }

@@ -1,4 +1,5 @@
 import * as argon2 from 'argon2';
+import { djangoUsers } from '../../test/support/django-users';
 import { ARGON2_OPTIONS, PasswordHasher } from './password-hasher';
 
 const PASSWORD = 'violet-Harbor-42-lantern';
@@ -46,6 +47,17 @@ describe('PasswordHasher', () => {
     expect(await loopTurnsDuring(() => hasher.hash('a password being hashed'))).toBeGreaterThan(1);
     expect(await loopTurnsDuring(() => hasher.verify(hash, 'a password being checked'))).toBeGreaterThan(1);
     expect(await loopTurnsDuring(() => hasher.verifyDummy('nobody knows this user'))).toBeGreaterThan(1);
+  });
+
+  it("keeps the event loop turning while it verifies Django's hashes, a 1.5M-iteration PBKDF2 among them", async () => {
+    const users = djangoUsers();
+    const slowest = users.find((user) => user.encoded.startsWith('pbkdf2_sha256$1500000$'))!;
+    const others = ['bcrypt', 'bcrypt_sha256', 'scrypt', 'argon2'].map((hasherName) => users.find((user) => user.hasher === hasherName)!);
+    for (const user of [slowest, ...others]) {
+      let verified: boolean | undefined;
+      const turns = await loopTurnsDuring(async () => (verified = await hasher.verify(user.encoded, user.password!)));
+      expect({ user: user.username, verified, turning: turns > 1 }).toEqual({ user: user.username, verified: true, turning: true });
+    }
   });
 
   it('asks for a rehash when the cost or the variant differs from the configured one', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { argon2WithinLimits, parseDjangoHash, verifyDjangoHash } from './django-hashers';
 
 /**
  * One of OWASP's equivalent argon2id configurations: m=12 MiB, t=3, p=1. It
@@ -16,8 +17,10 @@ export const ARGON2_OPTIONS = {
 } as const;
 
 /**
- * argon2id hashing. argon2 runs on libuv's thread pool, so hashing never
- * blocks the event loop while other requests are served.
+ * argon2id hashing. Verification also accepts the hashes a Django deployment
+ * stored (django-hashers.ts), which needsRehash then reports for replacement.
+ * Every hash and verification runs on libuv's thread pool, so none blocks the
+ * event loop while other requests are served.
  */
 @Injectable()
 export class PasswordHasher {
@@ -27,12 +30,23 @@ export class PasswordHasher {
     return argon2.hash(password, ARGON2_OPTIONS);
   }
 
+  /** false for a wrong password and for any stored value that cannot verify; never throws. */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      if (typeof hash === 'string' && hash.startsWith('$argon2')) {
+        if (argon2WithinLimits(hash)) return await argon2.verify(hash, password);
+      } else {
+        const django = parseDjangoHash(hash);
+        if (django) return await verifyDjangoHash(django, password);
+      }
     } catch {
       return false;
     }
+    // An unusable password, an unknown format or parameters beyond the limits:
+    // as Django does, spend one default verification so the answer time does
+    // not tell such an account from a wrong password.
+    await this.dummyVerification(password);
+    return false;
   }
 
   /**
@@ -40,9 +54,18 @@ export class PasswordHasher {
    * username that does not exist cannot be told apart by its answer time.
    */
   async verifyDummy(password: string): Promise<false> {
-    this.dummyHash ??= argon2.hash('leads-api dummy password for timing', ARGON2_OPTIONS);
-    await this.verify(await this.dummyHash, password);
+    await this.verify(await this.dummy(), password);
     return false;
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= argon2.hash('leads-api dummy password for timing', ARGON2_OPTIONS);
+    return this.dummyHash;
+  }
+
+  /** verifyDummy's work without going through verify again. */
+  private async dummyVerification(password: string): Promise<void> {
+    await argon2.verify(await this.dummy(), password).catch(() => false);
   }
 
   needsRehash(hash: string): boolean {

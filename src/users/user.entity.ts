@@ -11,7 +11,7 @@ export class User {
   @Column({ type: 'varchar', length: 254 })
   email: string;
 
-  /** An argon2id PHC string; never the password itself. */
+  /** An argon2id PHC string, or until its first login the hash a Django deployment stored (django-hashers.ts); never the password itself. */
   @Column({ name: 'password_hash', type: 'varchar', length: 255, select: false })
   passwordHash: string;
 

@@ -51,6 +51,10 @@ const RECORD_LOGIN: Statement = { name: 'users.record_login', text: 'UPDATE user
 const SET_PASSWORD_HASH: Statement = { name: 'users.set_password_hash', text: 'UPDATE users SET password_hash = $2 WHERE id = $1' };
 const SET_ACTIVE: Statement = { name: 'users.set_active', text: 'UPDATE users SET is_active = $2 WHERE id = $1' };
 const LOCK: Statement = { name: 'users.lock', text: 'SELECT 1 FROM users WHERE id = $1 FOR UPDATE' };
+const REPLACE_PASSWORD_HASH: Statement = {
+  name: 'users.replace_password_hash',
+  text: 'UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2',
+};
 /** Parallel arrays, unnested: one statement for a batch. `id` is GENERATED ALWAYS, so keeping an id needs the override. */
 const INSERT_IMPORTED: Statement = {
   name: 'users.insert_imported',
@@ -138,5 +142,15 @@ export class UsersRepository {
   async lockForUpdate(id: number, db: Queryable): Promise<boolean> {
     const rows = await db.rows(LOCK, [id]);
     return rows.length > 0;
+  }
+
+  /**
+   * Upgrades the hash a login verified, only if the row still holds it: of
+   * two logins rehashing at once the second writes nothing, and a login
+   * racing a password change cannot put the old password back.
+   */
+  async replacePasswordHash(id: number, oldHash: string, newHash: string, db: Queryable = this.database): Promise<boolean> {
+    const { count } = await db.run(REPLACE_PASSWORD_HASH, [id, oldHash, newHash]);
+    return count > 0;
   }
 }

@@ -3,6 +3,7 @@ import { createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as argon2 from 'argon2';
+import * as bcrypt from 'bcrypt';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { CreateLeadDto } from '../../src/leads/dto/create-lead.dto';
@@ -12,8 +13,7 @@ import { CreateLeadDto } from '../../src/leads/dto/create-lead.dto';
  * checked without Python: every stored hash and digest must follow from the
  * plaintext in secrets.json by the algorithm Django or knox used, the SQLite
  * dump and the PostgreSQL dump must hold the same rows, and the odd leads
- * must be odd for this API's own validator. bcrypt and bcrypt_sha256 hashes
- * are checked for shape only: no bcrypt implementation is a dependency yet.
+ * must be odd for this API's own validator.
  */
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'django');
@@ -94,6 +94,13 @@ function verifyScrypt(password: string, encoded: string): boolean {
 /** Django's Argon2PasswordHasher stores `argon2` + the PHC string argon2-cffi wrote. */
 async function verifyArgon2(password: string, encoded: string): Promise<boolean> {
   return argon2.verify(encoded.slice('argon2'.length), password);
+}
+
+/** Django's BCryptPasswordHasher: `bcrypt$` + bcrypt's own string; BCryptSHA256PasswordHasher first takes the lowercase hex SHA-256 of the UTF-8 password. */
+async function verifyBcrypt(password: string, encoded: string): Promise<boolean> {
+  const [algorithm, bcryptHash] = [encoded.slice(0, encoded.indexOf('$')), encoded.slice(encoded.indexOf('$') + 1)];
+  const secret = algorithm === 'bcrypt_sha256' ? createHash('sha256').update(password, 'utf8').digest('hex') : password;
+  return bcrypt.compare(secret, bcryptHash);
 }
 
 /** One `INSERT INTO public.<table> (<columns>) VALUES (<literals>);` of pg_dump --column-inserts, per table. */
@@ -184,7 +191,8 @@ describe.each(Object.entries(secrets.fixtures))('Django fixture %s', (_name, fix
           break;
         case 'bcrypt':
         case 'bcrypt_sha256':
-          verified = /^bcrypt(_sha256)?\$\$2b\$12\$[./A-Za-z0-9]{53}$/.test(encoded);
+          expect(encoded).toMatch(/^bcrypt(_sha256)?\$\$2b\$12\$[./A-Za-z0-9]{53}$/);
+          verified = await verifyBcrypt(user.password, encoded);
           break;
         default:
           throw new Error(`no check for hasher ${user.hasher}`);
@@ -202,6 +210,7 @@ describe.each(Object.entries(secrets.fixtures))('Django fixture %s', (_name, fix
     expect(verifyPbkdf2(wrong(pbkdf2), encoded(pbkdf2))).toBe(false);
     for (const user of fixture.users.filter((u) => u.hasher === 'scrypt')) expect(verifyScrypt(wrong(user), encoded(user))).toBe(false);
     for (const user of fixture.users.filter((u) => u.hasher === 'argon2')) expect(await verifyArgon2(wrong(user), encoded(user))).toBe(false);
+    for (const user of fixture.users.filter((u) => u.hasher?.startsWith('bcrypt'))) expect(await verifyBcrypt(wrong(user), encoded(user))).toBe(false);
   });
 
   it('holds every token row that secrets.json knows, digested as knox or DRF does', () => {
