@@ -33,6 +33,9 @@ class DryRunDone extends Error {
   }
 }
 
+const nextIdAfter = (rows: readonly { id: number }[], sequenceNext: number | null): number =>
+  rows.reduce((next, row) => (Number.isSafeInteger(row.id) ? Math.max(next, row.id + 1) : next), sequenceNext ?? 1);
+
 const isPostgresUrl = (source: string): boolean => /^postgres(?:ql)?:\/\//i.test(source);
 
 /**
@@ -83,8 +86,9 @@ export class DjangoImportService {
     if (!options.skipInvalid && plan.skipped.some((row) => isRefusal(row.reason))) throw new DjangoImportError(formatRefusal(source, plan));
 
     progress(`Writing ${plural(plan.users.length, 'user')}, ${plural(plan.leads.length, 'lead')}, ${plural(plan.tokens.length, 'token')}${options.dryRun ? ' (dry run: rolled back after)' : ''}...`);
-    const users = await this.users.insertImported(plan.users, source.nextIds.users, db);
-    const leads = await this.leads.insertImported(plan.leads, source.nextIds.leads, db);
+    // Past every id the source used (skipped rows' too) and its own sequences: an id Django gave out never names something else here.
+    const users = await this.users.insertImported(plan.users, nextIdAfter(source.users, source.nextIds.users), db);
+    const leads = await this.leads.insertImported(plan.leads, nextIdAfter(source.leads, source.nextIds.leads), db);
     await this.tokens.importTokens(plan.tokens, db);
 
     const count = (kind: 'knox5' | 'knox42' | 'drf'): number => plan.tokens.filter((token) => token.kind === kind).length;

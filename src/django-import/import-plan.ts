@@ -246,7 +246,7 @@ function planTokens(source: DjangoSource, options: PlanOptions, fates: UserFates
         'token',
         subject,
         'knox42-in-knox5',
-        "a knox 4.2 row in a knox 5 table: knox 5 no longer accepts tokens made before it (its token_key is 15 characters), so this one does not work in Django and is not brought back here",
+        'a knox 4.2 row in a knox 5 table: knox 5 finds a token by its first 15 characters and digests it otherwise, so this one stopped working in Django at the upgrade and is not brought back here',
       );
       continue;
     } else {
