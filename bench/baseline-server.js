@@ -26,7 +26,7 @@ const AUTH = {
   text: `SELECT t.id, t.user_id AS "userId", t.created_at AS "createdAt", t.expiry, t.last_used_at AS "lastUsedAt",
                 u.username, u.email, u.is_active AS "isActive"
            FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.digest = $1`,
+          WHERE t.digest IN ($1, $3) AND t.kind = CASE WHEN t.digest = $1 THEN $2 ELSE $4 END`,
 };
 const LEAD_COLUMNS = 'id, name, email, message, owner_id, created_at, updated_at';
 const LEAD = { name: 'leads.find_owned', text: `SELECT ${LEAD_COLUMNS} FROM leads WHERE owner_id = $1 AND id = $2` };
@@ -63,7 +63,8 @@ async function authenticate(request) {
   const match = HEADER.exec(request.headers.authorization ?? '');
   if (!match) return null;
   const digest = createHash('sha256').update(match[1], 'utf8').digest('hex');
-  const { rows } = await run(AUTH, [digest]);
+  // The app's parameters for one of its own tokens: a single candidate digest, of kind native.
+  const { rows } = await run(AUTH, [digest, 'native', null, null]);
   const row = rows[0];
   if (!row || !row.isActive || (row.expiry !== null && row.expiry.getTime() <= Date.now())) return null;
   return row;

@@ -1,5 +1,6 @@
 import { Client, Pool, PoolClient } from 'pg';
 import { registerUser, RegisteredUser, tokenHeader } from './support/accounts';
+import { imported, importTokens, legacyToken } from './support/legacy-tokens';
 import { login } from './support/tokens';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -37,7 +38,8 @@ class StatementLog {
   }
 }
 
-const AUTH_STATEMENT = /^SELECT .* FROM auth_tokens t JOIN users u ON u\.id = t\.user_id WHERE t\.digest = \$1$/;
+const AUTH_STATEMENT =
+  /^SELECT .* FROM auth_tokens t JOIN users u ON u\.id = t\.user_id WHERE t\.digest IN \(\$1, \$3\) AND t\.kind = CASE WHEN t\.digest = \$1 THEN \$2 ELSE \$4 END$/;
 
 describe('statements per request', () => {
   let t: TestApp;
@@ -138,5 +140,48 @@ describe('statements per request', () => {
 
     const second = await log.during(() => get('/api/auth/user', fresh).expect(200));
     expect(second).toHaveLength(1);
+  });
+
+  describe('tokens imported from Django', () => {
+    const kinds = [
+      ['knox 5 with a prefix', () => legacyToken('knox5', 'leadsprod_')],
+      ['knox 5 without a prefix', () => legacyToken('knox5')],
+      ['knox 4.2', () => legacyToken('knox42')],
+      ['DRF', () => legacyToken('drf')],
+    ] as const;
+
+    it.each(kinds)('authenticates %s with one statement (and stamps its first use once)', async (_label, make) => {
+      const token = make();
+      await importTokens(t, [imported(token, user.id)]);
+      const first = await log.during(() => get('/api/auth/user', token.raw).expect(200));
+      expect(first).toHaveLength(2);
+      expect(first[0]).toMatch(AUTH_STATEMENT);
+      expect(first[1]).toMatch(/^UPDATE auth_tokens SET .*last_used_at/);
+
+      const second = await log.during(() => get(`/api/leads/${leadIds[3]}`, token.raw).expect(200));
+      expect(second).toHaveLength(2);
+      expect(second[0]).toMatch(AUTH_STATEMENT);
+      expect(second[1]).toMatch(/FROM leads WHERE owner_id = \$1 AND id = \$2$/);
+    });
+
+    it.each([
+      ['a 64-hex token', () => legacyToken('knox42').raw],
+      ['a knox 5 token with a prefix', () => legacyToken('knox5', 'lk_').raw],
+      ['a 40-hex key', () => legacyToken('drf').raw],
+    ])('refuses %s that matches no row after one statement', async (_label, make) => {
+      const statements = await log.during(() => get('/api/auth/user', make()).expect(401));
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(AUTH_STATEMENT);
+    });
+
+    it.each([
+      ['uppercase hex', () => legacyToken('knox42').raw.toUpperCase()],
+      ['63 hex', () => legacyToken('knox42').raw.slice(1)],
+      ['41 hex', () => `${legacyToken('drf').raw}0`],
+      ['a prefix of 11 characters', () => `abcdefghijk${legacyToken('knox42').raw}`],
+      ['base64url', () => 'A'.repeat(43)],
+    ])('refuses %s, which no kind of token can be, without any statement', async (_label, make) => {
+      expect(await log.during(() => get('/api/auth/user', make()).expect(401))).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, Queryable, Statement } from '../database/database';
 import { DATE_TIMESTAMPS } from '../database/timestamptz';
 import { AuthToken } from './auth-token.entity';
-import type { ImportedTokenRow, TokenCandidate } from './imported-tokens';
+import type { ImportedTokenRow, TokenCandidates } from './imported-tokens';
 
 /** A token joined to its owner, as one authentication needs it. */
 export interface TokenWithUser {
@@ -23,17 +23,18 @@ export interface TokenWithUser {
 const TOKEN_COLUMNS = 'id, kind, digest, token_key AS "tokenKey", user_id AS "userId", name, created_at AS "createdAt", expiry, last_used_at AS "lastUsedAt"';
 
 /**
- * $1 the candidate digests, $2 their kinds in the same order: one index scan
- * on the digest finds the row, and it counts only when it was stored under
- * the kind whose algorithm made the digest that found it. One text for a
- * native token (one candidate) and a bare 64-hex one (knox 5 or knox 4.2).
+ * A presented token names at most two rows (a bare 64-hex token is knox 5
+ * or knox 4.2): digest $1 stored as kind $2, or digest $3 as kind $4 ($3 and
+ * $4 null when there is one). The row counts only under the kind whose
+ * algorithm made the digest that found it. The IN list keeps the plain
+ * index scan on the digest that `digest = $1` had.
  */
 export const FIND_BY_DIGEST_WITH_USER: Statement = {
   name: 'auth_tokens.find_by_digest_with_user',
   text: `SELECT t.id, t.user_id AS "userId", t.created_at AS "createdAt", t.expiry, t.last_used_at AS "lastUsedAt",
                 u.username, u.email, u.is_active AS "isActive"
            FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE t.digest = ANY($1::varchar[]) AND t.kind = ($2::varchar[])[array_position($1::varchar[], t.digest)]`,
+          WHERE t.digest IN ($1, $3) AND t.kind = CASE WHEN t.digest = $1 THEN $2 ELSE $4 END`,
   types: DATE_TIMESTAMPS,
 };
 /** One statement for any number of rows: parallel arrays, unnested. */
@@ -80,8 +81,9 @@ export class AuthTokensRepository {
   constructor(private readonly database: Database) {}
 
   /** The single indexed query that authenticates a request: the row one of the candidates names, with its owner. */
-  async findByDigestWithUser(candidates: readonly TokenCandidate[]): Promise<TokenWithUser | null> {
-    const rows = await this.database.rows<TokenWithUser>(FIND_BY_DIGEST_WITH_USER, [candidates.map((c) => c.digest), candidates.map((c) => c.kind)]);
+  async findByDigestWithUser(candidates: TokenCandidates): Promise<TokenWithUser | null> {
+    const [first, second] = candidates;
+    const rows = await this.database.rows<TokenWithUser>(FIND_BY_DIGEST_WITH_USER, [first.digest, first.kind, second?.digest ?? null, second?.kind ?? null]);
     return rows[0] ?? null;
   }
 

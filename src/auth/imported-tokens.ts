@@ -83,13 +83,16 @@ export interface TokenCandidate {
   digest: string;
 }
 
+/** What one authentication looks up: one row's digest, or a bare 64-hex token's two. */
+export type TokenCandidates = readonly [TokenCandidate] | readonly [TokenCandidate, TokenCandidate];
+
 /**
- * The rows a presented token that is not one of ours could be: none for a
+ * The rows a presented token that is not one of ours could be: null for a
  * string of no legacy shape, which is refused without a query. A bare 64-hex
  * token is either knox 5 without a prefix or knox 4.2, whose digests differ:
  * both are looked up at once.
  */
-export function legacyCandidates(token: string): TokenCandidate[] {
+export function legacyCandidates(token: string): TokenCandidates | null {
   if (HEX40.test(token)) return [{ kind: 'drf', digest: drfDigest(token) }];
   if (HEX64.test(token)) {
     return [
@@ -98,7 +101,7 @@ export function legacyCandidates(token: string): TokenCandidate[] {
     ];
   }
   if (KNOX5_TOKEN.test(token)) return [{ kind: 'knox5', digest: knox5Digest(token) }];
-  return [];
+  return null;
 }
 
 /**

@@ -4,8 +4,10 @@ import { ApiException } from '../common/http/problem-details';
 import type { UsersRepository } from '../users/users.repository';
 import type { AuthToken } from './auth-token.entity';
 import type { AuthTokensRepository, TokenWithUser } from './auth-tokens.repository';
+import type { ImportedToken } from './imported-tokens';
+import { knox42Digest, knox5Digest } from './imported-tokens';
 import { digestToken, generateToken } from './token-crypto';
-import { TOKEN_LIMIT_MESSAGE, TokensService } from './tokens.service';
+import { InvalidImportedTokens, TOKEN_LIMIT_MESSAGE, TokensService } from './tokens.service';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -41,6 +43,7 @@ function mockTokens() {
     deleteAllOwned: jest.fn(async () => 0),
     deleteAllOwnedExcept: jest.fn(async () => 0),
     deleteExpired: jest.fn(async () => 0),
+    insertImported: jest.fn(async (rows: readonly unknown[]) => rows.length),
   };
 }
 
@@ -193,12 +196,104 @@ describe('TokensService', () => {
         expect(tokens.touch).not.toHaveBeenCalled();
       });
 
+      it('refreshes an imported token exactly as a native one', async () => {
+        const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: HOUR });
+        tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() + 10 * MINUTE) }));
+        const before = Date.now();
+        await service.authenticate('lk_' + 'ab'.repeat(32));
+        const [id, changes] = tokens.touch.mock.calls[0] as unknown as [number, { expiry: Date }];
+        expect(id).toBe(11);
+        expect(changes.expiry.getTime()).toBeGreaterThanOrEqual(before + HOUR);
+      });
+
       it('still authenticates when the bookkeeping write fails', async () => {
         const { service, tokens } = setup({ autoRefresh: true, tokenTtlMs: HOUR });
         tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() + MINUTE) }));
         tokens.touch.mockRejectedValue(new Error('connection reset'));
         await expect(service.authenticate(valid)).resolves.toMatchObject({ id: 3, tokenId: 11 });
       });
+    });
+  });
+
+  describe('authenticate, imported tokens', () => {
+    const hex64 = 'c3'.repeat(32);
+
+    it.each([
+      ['a knox 5 token with a prefix', `acme-${hex64}`, [{ kind: 'knox5', digest: knox5Digest(`acme-${hex64}`) }]],
+      ['a bare 64-hex token (knox 5 or knox 4.2)', hex64, [{ kind: 'knox5', digest: knox5Digest(hex64) }, { kind: 'knox42', digest: knox42Digest(hex64) }]],
+      ['a DRF key', 'd4'.repeat(20), [{ kind: 'drf', digest: digestToken('d4'.repeat(20)) }]],
+    ])('looks %s up once, by its candidate digests', async (_label, token, candidates) => {
+      const { service, tokens } = setup();
+      tokens.findByDigestWithUser.mockResolvedValue(found());
+      await expect(service.authenticate(token)).resolves.toEqual({ id: 3, username: 'alice', email: 'alice@example.com', tokenId: 11 });
+      expect(tokens.findByDigestWithUser).toHaveBeenCalledTimes(1);
+      expect(tokens.findByDigestWithUser).toHaveBeenCalledWith(candidates);
+    });
+
+    it('deletes an expired imported token as it is presented, with the invalid-token sentence', async () => {
+      const { service, tokens } = setup();
+      tokens.findByDigestWithUser.mockResolvedValue(found({ expiry: new Date(Date.now() - 1) }));
+      const error = await rejection(service.authenticate(hex64));
+      expect(error.detail).toBe('Invalid token.');
+      expect(tokens.deleteById).toHaveBeenCalledWith(11);
+    });
+
+    it.each([
+      ['uppercase hex', hex64.toUpperCase()],
+      ['63 hex', hex64.slice(1)],
+      ['a prefix of 11', `abcdefghijk${hex64}`],
+    ])('refuses %s without touching any repository', async (_label, token) => {
+      const { service, tokens, users } = setup();
+      const error = await rejection(service.authenticate(token));
+      expect(error.detail).toBe('Invalid token.');
+      expectRepositoriesUntouched(tokens, users);
+    });
+  });
+
+  describe('importTokens', () => {
+    const knox: ImportedToken = {
+      userId: 3,
+      kind: 'knox5',
+      secret: 'e'.repeat(128),
+      tokenKey: 'eeeeeeeeeeeeeee',
+      createdAt: new Date('2025-01-01T00:00:00Z'),
+      expiry: null,
+    };
+    const drfKey = 'f0'.repeat(20);
+
+    it("writes every token in the caller's transaction, a DRF key as its digest only", async () => {
+      const { service, tokens } = setup();
+      await expect(service.importTokens([knox, { ...knox, kind: 'drf', secret: drfKey, tokenKey: null }], connection)).resolves.toBe(2);
+      expect(tokens.insertImported).toHaveBeenCalledTimes(1);
+      const [rows, db] = tokens.insertImported.mock.calls[0] as unknown as [unknown[], Queryable];
+      expect(db).toBe(connection);
+      expect(rows).toEqual([
+        { kind: 'knox5', digest: knox.secret, tokenKey: knox.tokenKey, userId: 3, createdAt: knox.createdAt, expiry: null },
+        { kind: 'drf', digest: digestToken(drfKey), tokenKey: 'f0f0f0f0', userId: 3, createdAt: knox.createdAt, expiry: null },
+      ]);
+      expect(JSON.stringify(rows)).not.toContain(drfKey);
+    });
+
+    it('writes nothing when any token cannot come over, and says which and why', async () => {
+      const { service, tokens } = setup();
+      const expired = { ...knox, expiry: new Date(Date.now() - MINUTE) };
+      const badKey = { ...knox, kind: 'drf' as const, secret: 'not hex', tokenKey: null };
+      const error = await service.importTokens([knox, expired, badKey], connection).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(InvalidImportedTokens);
+      expect((error as InvalidImportedTokens).problems).toEqual([
+        { index: 1, reason: 'expired' },
+        { index: 2, reason: 'the key is not 40 lowercase hex characters' },
+      ]);
+      expect((error as Error).message).not.toContain('not hex');
+      expect(tokens.insertImported).not.toHaveBeenCalled();
+    });
+
+    it('answers 0 for an empty batch', async () => {
+      const { service } = setup();
+      await expect(service.importTokens([], connection)).resolves.toBe(0);
     });
   });
 

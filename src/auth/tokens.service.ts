@@ -10,7 +10,7 @@ import { toTokenListItem } from './auth.mapper';
 import { AuthTokensRepository } from './auth-tokens.repository';
 import type { TokenListItem } from './dto/auth-responses.dto';
 import { AUTH_MESSAGES } from './authorization-header';
-import { ImportedToken, importedTokenProblem, legacyCandidates, TokenCandidate, toImportedTokenRow } from './imported-tokens';
+import { ImportedToken, importedTokenProblem, legacyCandidates, TokenCandidates, toImportedTokenRow } from './imported-tokens';
 import { digestToken, generateToken, isWellFormedToken } from './token-crypto';
 
 export const TOKEN_LIMIT_MESSAGE = 'Maximum amount of tokens allowed per user exceeded.';
@@ -81,9 +81,9 @@ export class TokensService {
   /**
    * The digests a presented token could be stored under: ours when it is
    * well formed (checksum included), else those of the legacy shapes it has
-   * (imported-tokens.ts). None means no row can match.
+   * (imported-tokens.ts). Null: no row can match.
    */
-  private candidatesFor(rawToken: string): TokenCandidate[] {
+  private candidatesFor(rawToken: string): TokenCandidates | null {
     if (isWellFormedToken(rawToken, this.config.auth.tokenPrefix)) return [{ kind: 'native', digest: digestToken(rawToken) }];
     return legacyCandidates(rawToken);
   }
@@ -95,7 +95,7 @@ export class TokensService {
    */
   async authenticate(rawToken: string): Promise<Principal> {
     const candidates = this.candidatesFor(rawToken);
-    if (candidates.length === 0) throw unauthorized(AUTH_MESSAGES.invalidToken);
+    if (candidates === null) throw unauthorized(AUTH_MESSAGES.invalidToken);
     const found = await this.tokens.findByDigestWithUser(candidates);
     if (!found) throw unauthorized(AUTH_MESSAGES.invalidToken);
 
