@@ -53,9 +53,11 @@ export class ImportTarget {
       'SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM leads)::int AS leads, (SELECT count(*) FROM auth_tokens)::int AS tokens',
     );
     if (here.users === 0) return;
+    // PostgreSQL text cannot hold U+0000, so no stored name has one, and sending one would be a query error.
+    const comparable = source.users.filter((user) => !user.username.includes('\0'));
     const [{ matching }] = await this.db.rows<{ matching: number }>(
       `SELECT count(*)::int AS matching FROM users u JOIN unnest($1::int[], $2::varchar[]) AS s(id, username) ON u.id = s.id AND u.username = s.username`,
-      [source.users.map((user) => user.id), source.users.map((user) => cleanUsername(user.username))],
+      [comparable.map((user) => user.id), comparable.map((user) => cleanUsername(user.username))],
     );
     const fresh = 'To import again, use a database without users (a new one, after `npm run manage -- migrate`).';
     if (matching > 0) {

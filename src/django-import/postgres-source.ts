@@ -178,7 +178,8 @@ async function knoxTokens(client: Client): Promise<DjangoSource['knox']> {
       `SELECT digest, token_key, user_id, ${at('created')} AS created, ${at('expiry')} AS expiry FROM knox_authtoken ORDER BY created, token_key`,
     )
   ).rows.map((row): SourceKnoxToken => ({ digest: row.digest, tokenKey: row.token_key, userId: row.user_id, created: row.created, expiry: row.expiry }));
-  return { version, versionFrom: `its token_key column is ${width} characters wide`, tokens };
+  const versionFrom = width !== undefined && width > 0 ? `its token_key column is ${width} characters wide` : 'its token_key column has no width';
+  return { version, versionFrom, tokens };
 }
 
 /**
