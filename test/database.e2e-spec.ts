@@ -1,11 +1,12 @@
 import { Pool } from 'pg';
 import { buildPoolConfig } from '../src/database/data-source-options';
-import { Database, ForeignKeyViolation, UniqueViolation } from '../src/database/database';
+import { Database, ForeignKeyViolation, Queryable, UniqueViolation } from '../src/database/database';
 import { isDatabaseUnavailable } from '../src/database/database-unavailable';
 import { ISO_TIMESTAMPS } from '../src/database/timestamptz';
 import { createDatabaseFromTemplate } from './support/test-database';
 import { createTestApp } from './support/test-app';
 import { registerUser, tokenHeader } from './support/accounts';
+import { createLead } from './support/leads';
 
 /** The app's handle to PostgreSQL, on a migrated database of this file's own. */
 describe('Database', () => {
@@ -46,6 +47,30 @@ describe('Database', () => {
     const error = await db.rows('SELEC 1').catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: '42601' });
     expect(error).not.toBeInstanceOf(UniqueViolation);
+  });
+
+  it('keeps serving on the same connection after an error PostgreSQL answered', async () => {
+    const single = await Database.connect(buildPoolConfig(database.url, 1));
+    try {
+      const backend = async () => (await single.rows<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0].pid;
+      const before = await backend();
+      await insertUser(single, 'same_backend');
+      await expect(insertUser(single, 'SAME_BACKEND')).rejects.toBeInstanceOf(UniqueViolation);
+      await expect(single.rows('SELEC 1')).rejects.toMatchObject({ code: '42601' });
+      expect(await backend()).toBe(before);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('refuses a statement issued on a transaction after its work has returned', async () => {
+    let leaked: Queryable | undefined;
+    await db.transaction(async (connection) => {
+      leaked = connection;
+      await insertUser(connection, 'inside_the_work');
+    });
+    await expect(insertUser(leaked!, 'after_the_work')).rejects.toThrow(/already ended/);
+    expect(await usersNamed('after_the_work')).toBe(0);
   });
 
   it('commits a transaction whose work succeeds, and rolls back one that throws', async () => {
@@ -126,6 +151,29 @@ describe('the app and PostgreSQL', () => {
       );
       expect(rows[0].connections).toBeGreaterThan(0);
       expect(rows[0].connections).toBeLessThanOrEqual(3);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('serves the next request on the same connection after a duplicate email', async () => {
+    const t = await createTestApp({ DATABASE_POOL_SIZE: '1' });
+    try {
+      const user = await registerUser(t);
+      const lead = await createLead(t, user);
+      const backends = async () =>
+        (
+          await t.db.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'leads-api' ORDER BY pid",
+          )
+        ).rows.map((row) => row.pid);
+      const before = await backends();
+      expect(before).toHaveLength(1);
+      const duplicate = await t.http().post('/api/leads').set(...tokenHeader(user.token)).send({ name: 'Again', email: lead.email, message: 'Hi.' });
+      expect(duplicate.status).toBe(400);
+      const list = await t.http().get('/api/leads').set(...tokenHeader(user.token));
+      expect(list.status).toBe(200);
+      expect(await backends()).toEqual(before);
     } finally {
       await t.close();
     }

@@ -7,22 +7,23 @@ import { DRF } from '../common/http/drf-messages';
 import { ApiException, FieldErrors, validationFailed } from '../common/http/problem-details';
 import { ApiProblems } from '../common/openapi/problem.schema';
 import { BrowserLogin, BrowserLogout } from './sessions/browser-session.decorators';
-import { ThrottleAuth } from './throttling/auth-throttle.guard';
+import { ThrottleAuth, throttledMessage } from './throttling/auth-throttle.guard';
 import { IntIdPipe } from '../common/http/int-id.pipe';
 import { toUserResponse } from './auth.mapper';
-import { AuthService, BASIC_CHALLENGE } from './auth.service';
+import { AuthService, BASIC_CHALLENGE, BASIC_LOGIN_FAILED_MESSAGE, DUPLICATE_USERNAME_MESSAGE, LOGIN_FAILED_MESSAGE } from './auth.service';
 import { parseBasicHeader } from './basic-header';
 import type { CredentialSource } from './auth.service';
 import { DetailResponse, TokenListItem, TokenResponseDto, UserResponse } from './dto/auth-responses.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
-import { TokensService } from './tokens.service';
+import { TOKEN_LIMIT_MESSAGE, TokensService } from './tokens.service';
 
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+const THROTTLED: [number, string] = [429, `${throttledMessage('<n>')} (with a Retry-After header)`];
 
 @ApiTags('auth')
-@ApiProblems([503, 'Database unavailable; retry after `Retry-After` seconds'])
+@ApiProblems(503)
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -40,7 +41,7 @@ export class AuthController {
   @ApiConsumes(...BODY_TYPES)
   @ApiOkResponse({ type: TokenResponseDto })
   // 403 is CSRF only: a new user holds no tokens, so the token limit cannot be exceeded here.
-  @ApiProblems([400, 'Invalid input, e.g. `{"username": ["A user with that username already exists."]}`'], 403, 413, 415, [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'])
+  @ApiProblems([400, `Invalid input, e.g. \`{"username": ["${DUPLICATE_USERNAME_MESSAGE}"]}\``], 403, 413, 415, THROTTLED)
   register(@Body() dto: RegisterDto): Promise<TokenResponseDto> {
     return this.auth.register(dto);
   }
@@ -56,12 +57,12 @@ export class AuthController {
   @ApiBasicAuth('basic')
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiProblems(
-    [400, 'Missing fields, or wrong credentials in the body: `{"non_field_errors": ["Incorrect Credentials Passed."]}`'],
-    [401, 'Wrong HTTP Basic credentials: `Invalid username/password.` (with `WWW-Authenticate: Basic realm="api"`)'],
-    [403, '`Maximum amount of tokens allowed per user exceeded.`, or a CSRF failure (browser login)'],
+    [400, `Missing fields, or wrong credentials in the body: \`{"non_field_errors": ["${LOGIN_FAILED_MESSAGE}"]}\``],
+    [401, `Wrong HTTP Basic credentials: \`${BASIC_LOGIN_FAILED_MESSAGE}\` (with \`WWW-Authenticate: ${BASIC_CHALLENGE['WWW-Authenticate']}\`)`],
+    [403, `\`${TOKEN_LIMIT_MESSAGE}\`, or a CSRF failure (browser login)`],
     413,
     415,
-    [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],
+    THROTTLED,
   )
   login(@Body() dto: LoginDto, @Headers('authorization') authorization?: string): Promise<TokenResponseDto> {
     let { username, password } = dto;
@@ -141,7 +142,7 @@ export class AuthController {
     403,
     413,
     415,
-    [429, 'Request was throttled. Expected available in <n> seconds. (with a Retry-After header)'],
+    THROTTLED,
   )
   changePassword(@CurrentUser() principal: Principal, @Body() dto: ChangePasswordDto): Promise<DetailResponse> {
     return this.auth.changePassword(principal, dto);

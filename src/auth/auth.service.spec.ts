@@ -30,7 +30,7 @@ function setup(user: UserWithHash | null) {
     replacePasswordHash: jest.fn(async () => true),
   };
   const tokens = {
-    issue: jest.fn(async () => ({ token: 'raw-token', expiry: null, row: {} })),
+    issue: jest.fn(async () => ({ token: 'raw-token', expiry: null })),
     revokeAllExcept: jest.fn(async () => 0),
   };
   const database = { transaction: jest.fn(async (work: (db: Queryable) => Promise<unknown>) => work(connection)) };
@@ -186,6 +186,20 @@ describe('AuthService.changePassword', () => {
     expect(usedConnection).toBe(connection);
     await expect(hasher.verify(hash, 'amber-Quarry-73-whistle')).resolves.toBe(true);
     expect(tokens.revokeAllExcept).toHaveBeenCalledWith(3, 11, connection);
+  });
+});
+
+describe('AuthService.passwordProblems', () => {
+  const owner = { username: 'harborlantern', email: 'h@example.com' };
+
+  it("answers the password field's first failing check, else every failing Django validator, else nothing", async () => {
+    const { service } = setup(null);
+    await expect(service.passwordProblems(owner, '')).resolves.toEqual(['This field may not be blank.']);
+    await expect(service.passwordProblems(owner, 'Ab1-'.repeat(1025))).resolves.toEqual(['Ensure this field has no more than 4096 characters.']);
+    await expect(service.passwordProblems(owner, 'amber\0Quarry-73')).resolves.toEqual(['Null characters are not allowed.']);
+    await expect(service.passwordProblems(owner, '12345678')).resolves.toEqual(['This password is too common.', 'This password is entirely numeric.']);
+    await expect(service.passwordProblems(owner, 'harborlantern1')).resolves.toEqual(['The password is too similar to the username.']);
+    await expect(service.passwordProblems(owner, 'amber-Quarry-73-whistle')).resolves.toEqual([]);
   });
 });
 

@@ -1,12 +1,16 @@
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, unauthorized, validationFailed } from '../common/http/problem-details';
+import { toFieldErrors } from '../common/http/validation.pipe';
 import { Database, Queryable } from '../database/database';
 import { AUTH_MESSAGES } from './authorization-header';
 import { PasswordHasher } from '../users/password-hasher';
-import { validatePassword } from '../users/password-validators';
+import { PasswordOwner, validatePassword } from '../users/password-validators';
 import { DuplicateUsernameError, NewUser, UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
+import { NewPassword } from './dto/password-field';
 import { RegisterDto } from './dto/register.dto';
 import { toLoginResponse, toRegisterResponse } from './auth.mapper';
 import type { DetailResponse, TokenResponseDto } from './dto/auth-responses.dto';
@@ -43,32 +47,31 @@ export class AuthService {
   ) {}
 
   /** Creates the user and their first token in one transaction: no user without a token, or the reverse. */
-  register(dto: RegisterDto): Promise<TokenResponseDto> {
-    return this.createUser(dto, async (user, db) => {
-      const issued = await this.tokens.issue(user.id, null, db);
-      return toRegisterResponse(user, issued.token, issued.expiry);
-    });
+  async register(dto: RegisterDto): Promise<TokenResponseDto> {
+    try {
+      return await this.createUser(dto, async (user, db) => {
+        const issued = await this.tokens.issue(user.id, null, db);
+        return toRegisterResponse(user, issued.token, issued.expiry);
+      });
+    } catch (error) {
+      if (error instanceof DuplicateUsernameError) throw validationFailed({ username: [DUPLICATE_USERNAME_MESSAGE] });
+      throw error;
+    }
   }
 
   /**
    * How every account is made, by the register route and `manage createuser`
    * alike: `dto` has passed RegisterDto's rules, the password is hashed, and
-   * the unique index decides a race for the name (a username field error).
-   * `then` runs in the same transaction: the route issues the first token there.
+   * the unique index decides a race for the name (DuplicateUsernameError, which
+   * each caller words its own way). `then` runs in the same transaction: the
+   * route issues the first token there.
    */
   async createUser<T>(dto: RegisterDto, then: (user: NewUser, db: Queryable) => Promise<T>): Promise<T> {
     const passwordHash = await this.hasher.hash(dto.password);
-    try {
-      return await this.database.transaction(async (db) => {
-        const user = await this.users.create({ username: dto.username, email: dto.email ?? '', passwordHash }, db);
-        return await then(user, db);
-      });
-    } catch (error) {
-      if (error instanceof DuplicateUsernameError) {
-        throw validationFailed({ username: [DUPLICATE_USERNAME_MESSAGE] });
-      }
-      throw error;
-    }
+    return this.database.transaction(async (db) => {
+      const user = await this.users.create({ username: dto.username, email: dto.email ?? '', passwordHash }, db);
+      return await then(user, db);
+    });
   }
 
   /**
@@ -122,14 +125,28 @@ export class AuthService {
   }
 
   /**
+   * Every reason `password` is refused as the new password of this user ([]
+   * when none), for the change route (through setPassword) and the
+   * management commands, which check a candidate before asking again: the
+   * field's own checks, as a body's password field makes them (the first that
+   * fails), else every Django validator that fails against the username and
+   * email. The register route makes the same checks through RegisterDto.
+   */
+  async passwordProblems(user: PasswordOwner, password: string): Promise<string[]> {
+    const field = await validate(plainToInstance(NewPassword, { password }), { stopAtFirstError: true, validationError: { target: false, value: false } });
+    if (field.length > 0) return toFieldErrors(field).password ?? [];
+    return validatePassword(password, { username: user.username, email: user.email });
+  }
+
+  /**
    * The one rule for a new password, behind the change route and `manage
-   * changepassword`: Django's validators judge it against this user, then the
+   * changepassword`: passwordProblems judges it against this user, then the
    * hash is stored and every token of the user but `keepTokenId` revoked, in
    * one transaction. The route keeps the caller's current token; a command
    * has none, so all of them go. Returns how many tokens were revoked.
    */
   async setPassword(user: { id: number; username: string; email: string }, newPassword: string, { keepTokenId }: { keepTokenId?: number } = {}): Promise<number> {
-    const problems = validatePassword(newPassword, { username: user.username, email: user.email });
+    const problems = await this.passwordProblems(user, newPassword);
     if (problems.length > 0) throw new PasswordRefusedError(problems);
     const passwordHash = await this.hasher.hash(newPassword);
     return this.database.transaction(async (db) => {

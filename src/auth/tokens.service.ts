@@ -5,7 +5,6 @@ import { Principal } from '../common/decorators/current-user.decorator';
 import { ApiException, notFound, unauthorized } from '../common/http/problem-details';
 import type { Queryable } from '../database/database';
 import { UsersRepository } from '../users/users.repository';
-import { AuthToken } from './auth-token.entity';
 import { toTokenListItem } from './auth.mapper';
 import { AuthTokensRepository } from './auth-tokens.repository';
 import type { TokenListItem } from './dto/auth-responses.dto';
@@ -27,7 +26,6 @@ export interface IssuedToken {
   /** The raw token: returned to the client once, never stored. */
   token: string;
   expiry: Date | null;
-  row: AuthToken;
 }
 
 /** Knox semantics: issuing, authenticating, refreshing, listing and revoking tokens. */
@@ -59,7 +57,7 @@ export class TokensService {
     const expiry = ttl === null ? null : new Date(now.getTime() + ttl);
     const { token, digest, tokenKey } = generateToken(this.config.auth.tokenPrefix);
     const row = await this.tokens.insert({ digest, tokenKey, userId, name, expiry }, db);
-    return { token, expiry: row.expiry, row };
+    return { token, expiry: row.expiry };
   }
 
   /**

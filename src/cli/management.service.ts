@@ -5,12 +5,12 @@ import { DataSource, MigrationExecutor } from 'typeorm';
 import { AuthService, DUPLICATE_USERNAME_MESSAGE, PasswordRefusedError } from '../auth/auth.service';
 import { RegisterDto } from '../auth/dto/register.dto';
 import { TokensService } from '../auth/tokens.service';
-import { ApiException, FieldErrors } from '../common/http/problem-details';
+import { FieldErrors } from '../common/http/problem-details';
 import { toFieldErrors } from '../common/http/validation.pipe';
 import { DjangoImportOptions, DjangoImportService } from '../django-import/django-import.service';
 import { DjangoImportError } from '../django-import/import-error';
 import type { ImportReport } from '../django-import/import-report';
-import { UsersRepository, UserWithHash } from '../users/users.repository';
+import { DuplicateUsernameError, UsersRepository, UserWithHash } from '../users/users.repository';
 import { CommandError, passwordRefused } from './cli-errors';
 import { PasswordSource } from './password-input';
 
@@ -43,13 +43,13 @@ export class ManagementService {
     if (Object.keys(errors).length > 0) throw invalidInput(errors);
     if (await this.users.findByUsernameWithHash(fields.username)) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
 
-    fields.password = await passwords.obtain((candidate) => passwordProblems(candidate, { username: fields.username, email: fields.email ?? '' }));
+    fields.password = await passwords.obtain((candidate) => this.auth.passwordProblems({ username: fields.username, email: fields.email }, candidate));
     try {
       // The unique index still decides if someone registers the name meanwhile.
       const user = await this.auth.createUser(fields, async (created) => created);
       return { id: user.id, username: user.username, email: user.email };
     } catch (error) {
-      if (error instanceof ApiException && error.errors?.username?.includes(DUPLICATE_USERNAME_MESSAGE)) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
+      if (error instanceof DuplicateUsernameError) throw new CommandError(DUPLICATE_USERNAME_MESSAGE);
       throw error;
     }
   }
@@ -62,7 +62,7 @@ export class ManagementService {
    */
   async changePassword(username: string, passwords: PasswordSource): Promise<{ username: string; revokedTokens: number }> {
     const user = await this.findUser(username);
-    const password = await passwords.obtain((candidate) => passwordProblems(candidate, user));
+    const password = await passwords.obtain((candidate) => this.auth.passwordProblems(user, candidate));
     try {
       return { username: user.username, revokedTokens: await this.auth.setPassword(user, password) };
     } catch (error) {
@@ -114,19 +114,13 @@ export class ManagementService {
 }
 
 /** RegisterDto's rules, as the route's validation pipe applies them (first failure per field). */
-async function validateRegistration(input: { username: string; email?: string; password?: string }): Promise<{
+async function validateRegistration(input: { username: string; email?: string }): Promise<{
   fields: RegisterDto;
   errors: FieldErrors;
 }> {
   const fields = plainToInstance(RegisterDto, input);
   const errors = await validate(fields, { stopAtFirstError: true, validationError: { target: false, value: false } });
   return { fields, errors: toFieldErrors(errors) };
-}
-
-/** The register route's password field (length, then Django's validators against this username and email). */
-async function passwordProblems(password: string, owner: { username: string; email: string }): Promise<string[]> {
-  const { errors } = await validateRegistration({ username: owner.username, email: owner.email, password });
-  return errors.password ?? [];
 }
 
 function invalidInput(errors: FieldErrors): CommandError {

@@ -1,9 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { PoolConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
-import { AuthToken } from '../auth/auth-token.entity';
-import { Lead } from '../leads/lead.entity';
-import { User } from '../users/user.entity';
 import { CreateUsersAndAuthTokens1763856000000 } from './migrations/1763856000000-CreateUsersAndAuthTokens';
 import { CreateLeads1795392552154 } from './migrations/1795392552154-CreateLeads';
 import { NormalizeUsernames1796119522468 } from './migrations/1796119522468-NormalizeUsernames';
@@ -11,7 +8,6 @@ import { LeadsOwnerIdIdIndex1796400000000 } from './migrations/1796400000000-Lea
 import { ImportedTokens1796600000000 } from './migrations/1796600000000-ImportedTokens';
 
 /** Listed explicitly (no globs) so that ts-node, jest and the compiled build all see the same set. */
-export const ENTITIES = [User, AuthToken, Lead];
 export const MIGRATIONS = [
   CreateUsersAndAuthTokens1763856000000,
   CreateLeads1795392552154,
@@ -57,13 +53,15 @@ export function buildPoolConfig(databaseUrl: string, poolSize = 10, timeouts: Da
 /**
  * TypeORM's options over the same pool settings: the migrations (at startup,
  * from the management CLI and the TypeORM CLI) and the tests build on it.
+ * No entities: the migrations are SQL, and nothing else runs through TypeORM;
+ * only the TypeORM CLI's migration:generate compares them with the schema,
+ * and data-source.ts adds them for it.
  */
 export function buildDataSourceOptions(databaseUrl: string, poolSize = 10, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): DataSourceOptions {
   const { connectionString, ...extra } = buildPoolConfig(databaseUrl, poolSize, timeouts);
   return {
     type: 'postgres',
     url: connectionString,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',

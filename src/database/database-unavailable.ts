@@ -1,5 +1,3 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
-
 /** Socket-level failures on the way to PostgreSQL. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -14,21 +12,16 @@ const SQLSTATE_RETRYABLE = new Set(['40001', '40P01']);
 
 /** pg and pg-pool raise these as plain Errors without a code. */
 const MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|Connection terminated due to connection timeout|Client was closed and is not queryable|Cannot use a pool after calling end|Driver not Connected/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|Connection terminated due to connection timeout|Client was closed and is not queryable|Cannot use a pool after calling end/i;
 
 /**
  * True when an error means the database is unreachable or overloaded, so the
- * client should get a 503 and retry. Looks through TypeORM's QueryFailedError
- * (`driverError`), `cause` chains and AggregateError (Node's happy-eyeballs
- * connect), which is how transaction and passport code paths deliver them.
+ * client should get a 503 and retry. Looks through `cause` chains and
+ * AggregateError (Node's happy-eyeballs connect: one error per address).
  */
 export function isDatabaseUnavailable(exception: unknown, depth = 0): boolean {
   if (typeof exception !== 'object' || exception === null || depth > 5) return false;
-  const error = exception as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; driverError?: unknown };
-  if (exception instanceof QueryFailedError && isDatabaseUnavailable(exception.driverError, depth + 1)) return true;
-  // TypeORM releases a transaction's connection the moment the server drops
-  // it; the transaction's next statement then fails with this, not a pg error.
-  if (exception instanceof QueryRunnerAlreadyReleasedError) return true;
+  const error = exception as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   if (typeof error.code === 'string') {
     const code = error.code;
     if (NETWORK_CODES.has(code) || SQLSTATE_RETRYABLE.has(code)) return true;
@@ -36,6 +29,5 @@ export function isDatabaseUnavailable(exception: unknown, depth = 0): boolean {
   }
   if (typeof error.message === 'string' && MESSAGES.test(error.message)) return true;
   if (Array.isArray(error.errors) && error.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
-  if (error.driverError !== undefined && isDatabaseUnavailable(error.driverError, depth + 1)) return true;
   return error.cause !== undefined && isDatabaseUnavailable(error.cause, depth + 1);
 }

@@ -27,7 +27,7 @@ export interface Queryable {
 }
 
 /** A constraint the statement violated, by name: what a repository turns into its own error. */
-export abstract class ConstraintViolation extends Error {
+abstract class ConstraintViolation extends Error {
   constructor(
     readonly constraint: string,
     options: { cause: unknown },
@@ -44,7 +44,7 @@ export class UniqueViolation extends ConstraintViolation {}
 export class ForeignKeyViolation extends ConstraintViolation {}
 
 /** The one place where PostgreSQL's constraint errors become typed errors; every other error passes through as it came. */
-export function translateError(error: unknown): unknown {
+function translateError(error: unknown): unknown {
   if (!(error instanceof DatabaseError)) return error;
   if (error.code === '23505') return new UniqueViolation(error.constraint ?? '', { cause: error });
   if (error.code === '23503') return new ForeignKeyViolation(error.constraint ?? '', { cause: error });
@@ -54,29 +54,61 @@ export function translateError(error: unknown): unknown {
 const config = (statement: Statement | string, values: unknown[] | undefined) =>
   typeof statement === 'string' ? { text: statement, values } : { text: statement.text, name: statement.name, types: statement.types, values };
 
-async function run<T extends QueryResultRow>(
-  target: Pool | PoolClient,
+async function query<T extends QueryResultRow>(
+  client: PoolClient,
   statement: Statement | string,
   values: unknown[] | undefined,
 ): Promise<{ rows: T[]; count: number }> {
+  const result = await client.query<T>(config(statement, values));
+  return { rows: result.rows, count: result.rowCount ?? 0 };
+}
+
+/**
+ * Lends `use` one pooled connection and gives it back, or discards it when
+ * `use` calls `discard` or the connection fails meanwhile. Checked out, a
+ * connection has no pool listener: a server that goes away while it is lent
+ * would otherwise be an unhandled 'error'.
+ */
+async function lend<T>(pool: Pool, use: (client: PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const discard = (error: Error): void => {
+    broken ??= error;
+  };
+  client.on('error', discard);
   try {
-    const result = await target.query<T>(config(statement, values));
-    return { rows: result.rows, count: result.rowCount ?? 0 };
-  } catch (error) {
-    throw translateError(error);
+    return await use(client, discard);
+  } finally {
+    client.removeListener('error', discard);
+    client.release(broken);
   }
 }
 
-/** One transaction's connection: every statement of the work goes through it, between BEGIN and COMMIT. */
+/**
+ * One transaction's connection, for as long as the work runs: a statement
+ * issued later (one the work forgot to await, say) is refused rather than run
+ * after COMMIT, or on the pooled connection once another request holds it.
+ */
 class TransactionConnection implements Queryable {
+  private ended = false;
+
   constructor(private readonly client: PoolClient) {}
 
-  async rows<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<T[]> {
-    return (await run<T>(this.client, statement, values)).rows;
+  end(): void {
+    this.ended = true;
   }
 
-  run<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<{ rows: T[]; count: number }> {
-    return run<T>(this.client, statement, values);
+  async rows<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<T[]> {
+    return (await this.run<T>(statement, values)).rows;
+  }
+
+  async run<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<{ rows: T[]; count: number }> {
+    if (this.ended) throw new Error('statement issued on a transaction that has already ended');
+    try {
+      return await query<T>(this.client, statement, values);
+    } catch (error) {
+      throw translateError(error);
+    }
   }
 }
 
@@ -113,11 +145,26 @@ export class Database implements Queryable, OnApplicationShutdown {
   }
 
   async rows<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<T[]> {
-    return (await run<T>(this.pool, statement, values)).rows;
+    return (await this.run<T>(statement, values)).rows;
   }
 
+  /**
+   * One statement on a pooled connection. Not pool.query: that hands the
+   * connection back with the statement's error, and pg-pool closes any
+   * connection returned with an error, so every duplicate email would cost a
+   * new connection (and its prepared statements). An error PostgreSQL answered
+   * leaves the connection usable; any other one (the socket, a client-side
+   * timeout) discards it.
+   */
   run<T extends QueryResultRow>(statement: Statement | string, values?: unknown[]): Promise<{ rows: T[]; count: number }> {
-    return run<T>(this.pool, statement, values);
+    return lend(this.pool, async (client, discard) => {
+      try {
+        return await query<T>(client, statement, values);
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) discard(error instanceof Error ? error : new Error(String(error)));
+        throw translateError(error);
+      }
+    });
   }
 
   /**
@@ -126,29 +173,24 @@ export class Database implements Queryable, OnApplicationShutdown {
    * is discarded rather than returned to the pool; its error reaches the
    * caller through the statement that was running, or the COMMIT.
    */
-  async transaction<T>(work: (connection: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // Checked out, the connection has no pool listener: a server that goes
-    // away between two statements would otherwise be an unhandled 'error'.
-    const onError = (error: Error): void => {
-      broken = error;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work(new TransactionConnection(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken ??= rollbackError;
-      });
-      throw translateError(error);
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
-    }
+  transaction<T>(work: (connection: Queryable) => Promise<T>): Promise<T> {
+    return lend(this.pool, async (client, discard) => {
+      const connection = new TransactionConnection(client);
+      try {
+        await client.query('BEGIN');
+        let result: T;
+        try {
+          result = await work(connection);
+        } finally {
+          connection.end();
+        }
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(discard);
+        throw translateError(error);
+      }
+    });
   }
 
   /** Closes every pooled connection. */

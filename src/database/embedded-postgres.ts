@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { StartupError } from '../process/startup-failure';
+import { StartupError } from './startup-error';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives (PGDATA). Kept across restarts unless `persistent` is false. */

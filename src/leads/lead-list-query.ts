@@ -3,15 +3,13 @@ import { PageParams, parsePageParams, queryParam } from '../common/http/paginati
 import { FieldErrors, validationFailed } from '../common/http/problem-details';
 import { LEAD_COLUMNS, SORTABLE_LEAD_FIELDS, SortableLeadField } from './lead.mapper';
 
-export type OrderingField = SortableLeadField;
-
 /** The JSON names clients may sort by, mapped to their columns: nothing else ever reaches ORDER BY. */
-export const ORDERING_COLUMNS: Readonly<Record<OrderingField, string>> = Object.freeze(
-  Object.fromEntries(SORTABLE_LEAD_FIELDS.map((field) => [field, LEAD_COLUMNS[field].column])) as Record<OrderingField, string>,
+export const ORDERING_COLUMNS: Readonly<Record<SortableLeadField, string>> = Object.freeze(
+  Object.fromEntries(SORTABLE_LEAD_FIELDS.map((field) => [field, LEAD_COLUMNS[field].column])) as Record<SortableLeadField, string>,
 );
 
 export interface OrderTerm {
-  field: OrderingField;
+  field: SortableLeadField;
   descending: boolean;
 }
 
@@ -27,7 +25,7 @@ export interface LeadListQuery {
 /** DRF's plain list is in the queryset's order; the tutorial's has none, so `id`, as the model's primary key. */
 export const DEFAULT_ORDERING = 'id';
 
-const isOrderingField = (name: string): name is OrderingField => Object.prototype.hasOwnProperty.call(ORDERING_COLUMNS, name);
+const isOrderingField = (name: string): name is SortableLeadField => Object.prototype.hasOwnProperty.call(ORDERING_COLUMNS, name);
 
 function orderingError(term: string): string {
   const shown = term.length > 40 ? `${term.slice(0, 40)}…` : term;

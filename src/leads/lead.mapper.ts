@@ -42,11 +42,24 @@ const fieldsWith = <Field extends keyof Columns>(flag: 'writable' | 'sortable' |
 export const WRITABLE_LEAD_FIELDS: readonly WritableLeadField[] = fieldsWith<WritableLeadField>('writable');
 /** The fields `ordering` may name, in the order the error message lists them. */
 export const SORTABLE_LEAD_FIELDS: readonly SortableLeadField[] = fieldsWith<SortableLeadField>('sortable');
-/** The columns `search` matches, in order. */
-export const SEARCHED_LEAD_COLUMNS: readonly string[] = fieldsWith('searchable').map((field) => LEAD_COLUMNS[field].column);
+/** The fields `search` matches, in order. */
+export const SEARCHED_LEAD_FIELDS: readonly (keyof Columns)[] = fieldsWith('searchable');
+/** Their columns. */
+export const SEARCHED_LEAD_COLUMNS: readonly string[] = SEARCHED_LEAD_FIELDS.map((field) => LEAD_COLUMNS[field].column);
 
 /** The values a client may write: the writable fields of the create body. */
 export type LeadFields = Pick<CreateLeadDto, WritableLeadField>;
+
+/**
+ * The create body holds every field of the answer: the writable ones as their
+ * values, the others as @ReadOnlyField (accepted and ignored, as DRF ignores
+ * read-only fields), so that a client can PUT back exactly what it got. A
+ * field added here and missing from CreateLeadDto fails to compile below,
+ * naming it; create-lead.dto.spec.ts checks that the body accepts it.
+ */
+type BodyFields = { [Field in keyof Columns]: Field extends WritableLeadField ? LeadResponse[Field] : unknown };
+type CoversEveryField<Body extends BodyFields> = Body;
+type _CreateLeadDtoCoversEveryField = CoversEveryField<Required<CreateLeadDto>>;
 
 /** A lead's row as the statements select it: each column under its own name, timestamps already in the API's ISO form. */
 export type LeadRow = { [Field in keyof Columns as Columns[Field]['column']]: LeadResponse[Field] };

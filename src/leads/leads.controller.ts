@@ -27,14 +27,18 @@ import { CreateLeadDto } from './dto/create-lead.dto';
 import { LeadPageResponse, LeadResponse } from './dto/lead-response.dto';
 import { UpdateLeadDto } from './dto/update-lead.dto';
 import { DEFAULT_ORDERING, ORDERING_COLUMNS, parseLeadListQuery } from './lead-list-query';
-import { LeadsService } from './leads.service';
+import { SEARCHED_LEAD_FIELDS } from './lead.mapper';
+import { DUPLICATE_LEAD_EMAIL_MESSAGE, LeadsService } from './leads.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** `a, b or c`. */
+const either = (names: readonly string[]): string => (names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join(''));
 
 const streamFailure = (error: unknown): string =>
   `the list of leads failed after its first part was sent; the connection was closed: ${error instanceof Error ? error.message : String(error)}`;
 
-const LEAD_BODY_400: [number, string] = [400, 'Invalid input: each bad field named; an email the caller already has is `lead with this email already exists.` under `email`'];
+const LEAD_BODY_400: [number, string] = [400, `Invalid input: each bad field named; an email the caller already has is \`${DUPLICATE_LEAD_EMAIL_MESSAGE}\` under \`email\``];
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 const ID_PARAM = ApiParam({ name: 'id', type: 'integer', description: 'Lead id; a non-integer or out-of-range id is 404' });
 
@@ -77,7 +81,7 @@ export class LeadsController {
     name: 'search',
     required: false,
     schema: { type: 'string' },
-    description: 'Case-insensitive substring of name, email or message (the whole value, trimmed; `%` and `_` match themselves)',
+    description: `Case-insensitive substring of ${either(SEARCHED_LEAD_FIELDS)} (the whole value, trimmed; \`%\` and \`_\` match themselves)`,
   })
   @ApiQuery({
     name: 'offset',

@@ -1,8 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
-import { DataSource } from 'typeorm';
 import type { AppLogger } from '../common/logging/app-logger';
 import type { AppConfig } from '../config/app-config';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { runMigrations } from '../database/database.module';
 import { resolveDatabase } from '../database/resolve-database';
 import { REPEATED_SIGNAL_MS, SHUTDOWN_SIGNALS } from './graceful-shutdown';
 
@@ -10,18 +9,6 @@ const RESTART_BUDGET = 5;
 const RESTART_WINDOW_MS = 60_000;
 /** Beyond the workers' own SHUTDOWN_TIMEOUT, time to close pools and exit. */
 const EXIT_GRACE_MS = 10_000;
-
-async function migrate(url: string, config: AppConfig): Promise<string[]> {
-  const dataSource = new DataSource(
-    buildDataSourceOptions(url, 1, { connectMs: config.databaseConnectTimeoutMs, statementMs: config.databaseStatementTimeoutMs }),
-  );
-  await dataSource.initialize();
-  try {
-    return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
-  } finally {
-    await dataSource.destroy();
-  }
-}
 
 /**
  * The cluster primary serves no requests: it starts the embedded PostgreSQL
@@ -67,7 +54,7 @@ export async function runClusterPrimary(config: AppConfig, logger: AppLogger): P
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
 
   try {
-    const applied = await migrate(database.url, config);
+    const applied = await runMigrations(database.url, { connectMs: config.databaseConnectTimeoutMs, statementMs: config.databaseStatementTimeoutMs });
     if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`, 'Cluster');
   } catch (error) {
     for (const signal of SHUTDOWN_SIGNALS) process.removeListener(signal, onSignal);

@@ -1,4 +1,5 @@
-import { describeStartupFailure, StartupError } from './startup-failure';
+import { StartupError } from '../database/startup-error';
+import { describeStartupFailure } from './startup-failure';
 
 const withUrl = (databaseUrl: string | null) => ({ host: '127.0.0.1', port: 3000, databaseUrl });
 const coded = (code: string, message = 'boom', extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { code, ...extra });

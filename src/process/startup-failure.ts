@@ -1,14 +1,4 @@
-/**
- * Why the server could not start, said in one line a newcomer can act on:
- * main.ts writes it to stderr and exits 1 (the details, stack included, are
- * logged at debug level).
- */
-export class StartupError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(oneLine(message), options);
-    this.name = 'StartupError';
-  }
-}
+import { StartupError } from '../database/startup-error';
 
 export interface StartupContext {
   host: string;

@@ -34,6 +34,10 @@ const REFUSED: Array<[path: string, source: string, expected: string]> = [
   ['src/http/http-limits.ts', "import { isDraining } from '../process/graceful-shutdown';", 'src/http/ never imports src/process/'],
   ['src/process/graceful-shutdown.ts', "import { HealthController } from '../health/health.controller';", 'src/process/ never imports src/health/'],
   ['src/process/cluster-primary.ts', "import { RouteTable } from '../http/route-table';", 'src/process/ never imports src/http/'],
+  ['src/database/embedded-postgres.ts', "import { describeStartupFailure } from '../process/startup-failure';", 'src/database/ never imports src/process/'],
+  ['src/database/database.ts', "import { replyWithError } from '../http/error-response';", 'src/database/ never imports src/http/'],
+  ['src/database/data-source-options.ts', "import { Lead } from '../leads/lead.entity';", 'src/database/ never imports src/leads/'],
+  ['src/database/migrations/1795392552154-CreateLeads.ts', "import { User } from '../../users/user.entity';", 'src/database/ never imports src/users/'],
   ['src/auth/auth.controller.ts', "import { replyWithError } from '../http/error-response';", 'src/auth/ never imports src/http/'],
   ['src/auth/sessions/browser-sessions.service.ts', "import { replyWithError } from '../../http/error-response';", 'src/auth/ never imports src/http/'],
   ['src/django-import/import-plan.ts', "import { CommandError } from '../cli/cli-errors';", 'src/django-import/ never imports src/cli/'],
@@ -48,6 +52,9 @@ const ALLOWED: Array<[path: string, source: string]> = [
   ['src/django-import/import-plan.ts', "import { CreateLeadDto } from '../leads/dto/create-lead.dto';"],
   ['src/http/problem-details.filter.ts', "import { ApiException } from '../common/http/problem-details';"],
   ['src/health/health.controller.ts', "import { isDraining } from '../process/graceful-shutdown';"],
+  ['src/process/startup-failure.ts', "import { StartupError } from '../database/startup-error';"],
+  // The TypeORM CLI's entry hands the entities to migration:generate.
+  ['src/database/data-source.ts', "import { Lead } from '../leads/lead.entity';"],
   // common/http/ is not the edge: one level up from common/openapi/ stays inside common/.
   ['src/common/openapi/problem.schema.ts', "import { NOT_FOUND } from '../http/problem-details';"],
   // The composition roots wire everything.

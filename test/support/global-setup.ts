@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { StartupError } from '../../src/process/startup-failure';
+import { StartupError } from '../../src/database/startup-error';
 import { freePort } from './free-port';
 import { ADMIN_URL_ENV, createMigratedTemplate, databaseUrl, TEMPLATE_ENV } from './test-database';
 

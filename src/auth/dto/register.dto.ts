@@ -1,8 +1,9 @@
 import { Transform } from 'class-transformer';
 import { Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { TextField } from '../../common/http/fields';
-import { MAX_PASSWORD_LENGTH, validatePassword } from '../../users/password-validators';
+import { validatePassword } from '../../users/password-validators';
 import { cleanUsername } from '../../users/username';
+import { NewPasswordField } from './password-field';
 
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 export const USERNAME_MESSAGE =
@@ -48,6 +49,6 @@ export class RegisterDto {
 
   // Listed first so that it is registered last: the field's own checks (required, blank, length) answer before Django's validators.
   @Validate(DjangoPasswordConstraint)
-  @TextField({ maxLength: MAX_PASSWORD_LENGTH, trim: false, format: 'password', example: 'correct-horse-battery-staple' })
+  @NewPasswordField('correct-horse-battery-staple')
   password: string;
 }

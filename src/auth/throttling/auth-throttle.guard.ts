@@ -84,6 +84,9 @@ export function buildThrottlers(config: AppConfig['throttle'], reflector: Reflec
   return throttlers;
 }
 
+/** DRF's Throttled sentence; `wait` is the seconds, or a placeholder where the docs show it. */
+export const throttledMessage = (wait: number | '<n>'): string => `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`;
+
 /** @nestjs/throttler's guard, answering in problem details with DRF's sentence and a plain `Retry-After`. */
 @Injectable()
 export class AuthThrottleGuard extends ThrottlerGuard {
@@ -91,7 +94,7 @@ export class AuthThrottleGuard extends ThrottlerGuard {
     const wait = Math.max(1, detail.timeToBlockExpire);
     throw new ApiException(
       HttpStatus.TOO_MANY_REQUESTS,
-      `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`,
+      throttledMessage(wait),
       undefined,
       { 'Retry-After': String(wait) },
     );
