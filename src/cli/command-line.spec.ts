@@ -26,6 +26,40 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['migrate', '-h'])).toEqual({ help: expect.stringContaining('Usage: npm run manage -- migrate') });
   });
 
+  it('parses import-django with its options, durations as the env durations read', () => {
+    expect(parseCommandLine(['import-django', '--from', 'postgres://django@db/leads'])).toEqual({
+      command: 'import-django',
+      args: [],
+      passwordStdin: false,
+      waitSeconds: 0,
+      importDjango: { from: 'postgres://django@db/leads', dryRun: false, skipInvalid: false, leadsModel: null, drfTokenTtlMs: null },
+    });
+    expect(
+      parseCommandLine(['import-django', '--dry-run', '--from', 'dump.json', '--skip-invalid', '--leads-model', 'leads.Lead', '--drf-token-ttl', '30d', '--wait', '5']),
+    ).toMatchObject({ waitSeconds: 5, importDjango: { from: 'dump.json', dryRun: true, skipInvalid: true, leadsModel: 'leads.Lead', drfTokenTtlMs: 30 * 86_400_000 } });
+    expect(parseCommandLine(['import-django', '--from', 'dump.json', '--drf-token-ttl', 'none'])).toMatchObject({ importDjango: { drfTokenTtlMs: null } });
+    expect(parseCommandLine(['import-django', '--help'])).toEqual({
+      help: expect.stringContaining(
+        'Usage: npm run manage -- import-django --from <source> [--dry-run] [--skip-invalid] [--leads-model <app_label.Model>] [--drf-token-ttl <duration>]',
+      ),
+    });
+  });
+
+  it.each([
+    [['import-django'], 'import-django: missing --from <source>'],
+    [['import-django', '--from', ' '], 'import-django: missing --from <source>'],
+    [['import-django', '--from', 'a.json', 'extra'], 'import-django: unexpected argument "extra".'],
+    [['import-django', '--from', 'a.json', '--leads-model', 'leads.Lead.x'], '--leads-model must be a Django model label'],
+    [['import-django', '--from', 'a.json', '--drf-token-ttl', 'soon'], '--drf-token-ttl must be a duration such as 30d, 12h or 90m, or none; got "soon".'],
+    [['import-django', '--from', 'a.json', '--drf-token-ttl', '0s'], '--drf-token-ttl must be a duration'],
+    [['import-django', '--from', 'a.json', '--password-stdin'], 'import-django takes no password; --password-stdin is not allowed.'],
+    [['migrate', '--dry-run'], 'migrate takes no --dry-run.'],
+    [['createuser', 'alice', '--from', 'a.json'], 'createuser takes no --from.'],
+  ])('refuses import-django options out of place: %j', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
   it.each([
     [[], 'No command given.'],
     [['frobnicate'], 'Unknown command: "frobnicate".'],

@@ -1,7 +1,19 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../config/duration';
+import type { DjangoImportOptions } from '../django-import/django-import.service';
 import { UsageError } from './cli-errors';
 
-export type CommandName = 'createuser' | 'changepassword' | 'deactivate' | 'activate' | 'prunetokens' | 'migrate';
+export type CommandName = 'createuser' | 'changepassword' | 'deactivate' | 'activate' | 'prunetokens' | 'migrate' | 'import-django';
+
+/** An option only some commands take, as its usage line shows it. */
+interface CommandOption {
+  name: ImportDjangoOption;
+  /** What the option's value is called; none for a flag. */
+  value?: string;
+  required?: boolean;
+}
+
+type ImportDjangoOption = 'from' | 'dry-run' | 'skip-invalid' | 'leads-model' | 'drf-token-ttl';
 
 interface CommandSpec {
   args: string[];
@@ -11,6 +23,7 @@ interface CommandSpec {
   details: string;
   example: string;
   readsPassword?: boolean;
+  options?: CommandOption[];
 }
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
@@ -59,6 +72,28 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     details: 'With --wait, keeps retrying to reach the database first (for containers started beside it).',
     example: 'npm run manage -- migrate --wait 60',
   },
+  'import-django': {
+    args: [],
+    options: [
+      { name: 'from', value: 'source', required: true },
+      { name: 'dry-run' },
+      { name: 'skip-invalid' },
+      { name: 'leads-model', value: 'app_label.Model' },
+      { name: 'drf-token-ttl', value: 'duration' },
+    ],
+    summary: "Import a Django + knox Leads deployment's users, leads and tokens into this (empty) database.",
+    details:
+      '<source> is the Django database as a postgres:// URL (only read, in one read-only transaction), or a\n' +
+      'JSON file from `python manage.py dumpdata auth.user knox.authtoken authtoken.token <app>.<model>`.\n' +
+      'Ids, Django password hashes (rehashed on first login) and unexpired knox and DRF tokens come over,\n' +
+      'all in one transaction, into a database that has no users yet.\n' +
+      '  --dry-run               do everything, print the outcome, then roll back: nothing is written\n' +
+      '  --skip-invalid          import the rows that can come over and list the others (by default any\n' +
+      '                          row that cannot come over stops the import, and all of them are listed)\n' +
+      '  --leads-model <label>   the leads model when several have its fields (name, email, message, owner)\n' +
+      '  --drf-token-ttl <d>     give DRF tokens an expiry, counted from the import (30d, 12h, none; default none)',
+    example: 'npm run manage -- import-django --from postgres://django@db.internal/leads --dry-run',
+  },
 };
 
 export interface ParsedCommandLine {
@@ -67,6 +102,8 @@ export interface ParsedCommandLine {
   passwordStdin: boolean;
   /** Seconds to keep retrying the first connection. */
   waitSeconds: number;
+  /** import-django's options; only for that command. */
+  importDjango?: DjangoImportOptions;
 }
 
 export type CommandLine = ParsedCommandLine | { help: string };
@@ -89,6 +126,8 @@ export function generalUsage(): string {
     '  --password-stdin  createuser, changepassword: read the password from the first line of stdin',
     '  --wait <seconds>  keep retrying to reach the database for up to this long (default 0)',
     '  -h, --help        this help; `<command> --help` for one command',
+    '  import-django takes --from <source> [--dry-run] [--skip-invalid] [--leads-model <app_label.Model>]',
+    '  [--drf-token-ttl <duration>]: see `import-django --help`.',
     '',
     'Database: DATABASE_URL when set, else the embedded PostgreSQL in DATA_DIR on',
     'EMBEDDED_POSTGRES_PORT, exactly as `npm start` uses (a running server is shared, not restarted).',
@@ -106,7 +145,8 @@ function shortUsage(): string {
 
 export function commandUsage(name: CommandName): string {
   const spec = COMMANDS[name];
-  const options = spec.readsPassword ? ' [--password-stdin]' : '';
+  const optional = (spec.options ?? []).filter((option) => !option.required).map((option) => ` [${optionText(option)}]`);
+  const options = `${spec.readsPassword ? ' [--password-stdin]' : ''}${optional.join('')}`;
   return [
     `Usage: npm run manage -- ${signature(name, spec)}${options} [--wait <seconds>]`,
     '',
@@ -128,6 +168,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
         help: { type: 'boolean', short: 'h' },
         'password-stdin': { type: 'boolean' },
         wait: { type: 'string' },
+        from: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'skip-invalid': { type: 'boolean' },
+        'leads-model': { type: 'string' },
+        'drf-token-ttl': { type: 'string' },
       },
     });
   } catch (error) {
@@ -153,12 +198,41 @@ export function parseCommandLine(argv: string[]): CommandLine {
   const passwordStdin = parsed.values['password-stdin'] ?? false;
   if (passwordStdin && !spec.readsPassword) throw new UsageError(`${name} takes no password; --password-stdin is not allowed.`, usage);
 
+  const taken = new Set((spec.options ?? []).map((option) => option.name));
+  for (const option of IMPORT_DJANGO_OPTIONS) {
+    if (parsed.values[option] !== undefined && !taken.has(option)) throw new UsageError(`${name} takes no --${option}.`, usage);
+  }
+
   let waitSeconds = 0;
   if (wait !== undefined) {
     waitSeconds = /^\d+$/.test(wait) ? Number(wait) : NaN;
     if (!(waitSeconds <= MAX_WAIT_SECONDS)) throw new UsageError(`--wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}.`, usage);
   }
-  return { command: name, args, passwordStdin, waitSeconds };
+  const commandLine: ParsedCommandLine = { command: name, args, passwordStdin, waitSeconds };
+  if (name === 'import-django') commandLine.importDjango = importDjangoOptions(parsed.values, usage);
+  return commandLine;
+}
+
+const IMPORT_DJANGO_OPTIONS: readonly ImportDjangoOption[] = ['from', 'dry-run', 'skip-invalid', 'leads-model', 'drf-token-ttl'];
+
+/** Django's model label (an app label and a model name, each a Python identifier), or a table name. */
+const MODEL_LABEL = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+function importDjangoOptions(values: Partial<Record<ImportDjangoOption, string | boolean>>, usage: string): DjangoImportOptions {
+  const from = values.from as string | undefined;
+  if (from === undefined || from.trim() === '') throw new UsageError('import-django: missing --from <source> (a postgres:// URL or a dumpdata JSON file).', usage);
+  const leadsModel = (values['leads-model'] as string | undefined) ?? null;
+  if (leadsModel !== null && !MODEL_LABEL.test(leadsModel)) {
+    throw new UsageError(`--leads-model must be a Django model label, app_label.ModelName (such as leads.Lead), or a table name; got "${leadsModel}".`, usage);
+  }
+  let drfTokenTtlMs: number | null = null;
+  const ttl = values['drf-token-ttl'] as string | undefined;
+  if (ttl !== undefined) {
+    const parsed = parseDuration(ttl);
+    if (parsed === undefined || parsed === 0) throw new UsageError(`--drf-token-ttl must be a duration such as 30d, 12h or 90m, or none; got "${ttl}".`, usage);
+    drfTokenTtlMs = parsed;
+  }
+  return { from, dryRun: values['dry-run'] === true, skipInvalid: values['skip-invalid'] === true, leadsModel, drfTokenTtlMs };
 }
 
 function isCommand(name: string): name is CommandName {
@@ -166,5 +240,10 @@ function isCommand(name: string): name is CommandName {
 }
 
 function signature(name: string, spec: CommandSpec): string {
-  return [name, ...spec.args.map((arg) => `<${arg}>`), ...(spec.optionalArgs ?? []).map((arg) => `[${arg}]`)].join(' ');
+  const required = (spec.options ?? []).filter((option) => option.required).map(optionText);
+  return [name, ...spec.args.map((arg) => `<${arg}>`), ...(spec.optionalArgs ?? []).map((arg) => `[${arg}]`), ...required].join(' ');
+}
+
+function optionText(option: CommandOption): string {
+  return option.value ? `--${option.name} <${option.value}>` : `--${option.name}`;
 }

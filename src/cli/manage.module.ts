@@ -7,6 +7,7 @@ import { AppConfigModule } from '../config/app-config.module';
 import { buildDataSourceOptions, buildPoolConfig } from '../database/data-source-options';
 import { Database } from '../database/database';
 import { DatabaseModule } from '../database/database.module';
+import { DjangoImportModule } from '../django-import/django-import.module';
 import { UsersModule } from '../users/users.module';
 import { connect } from './cli-database';
 import { ManagementService } from './management.service';
@@ -24,7 +25,7 @@ export interface ManageModuleOptions {
 
 /**
  * What one management command runs in: the app's configuration, database
- * options and auth and users modules, without the HTTP edge, the browser
+ * options and auth and users modules (and the Django importer over them), without the HTTP edge, the browser
  * sessions, the throttler's storage (Redis) or the token prune timer, so the
  * process ends when the command does.
  */
@@ -52,6 +53,7 @@ export class ManageModule {
         }),
         UsersModule,
         AuthCoreModule,
+        DjangoImportModule,
       ],
       providers: [ManagementService],
     };

@@ -5,6 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import { redactText } from '../common/logging/redact';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { ResolvedDatabase, resolveDatabase } from '../database/resolve-database';
+import type { DjangoImportOptions } from '../django-import/django-import.service';
+import { formatReport } from '../django-import/import-report';
 import { CancelledError, CommandError, EXIT, UsageError } from './cli-errors';
 import { CliLogger } from './cli-logger';
 import { ParsedCommandLine, parseCommandLine } from './command-line';
@@ -12,7 +14,7 @@ import { ManageModule } from './manage.module';
 import { ManagementService } from './management.service';
 import { PasswordSource, StdinPasswordSource, TerminalPasswordSource, TextOutput } from './password-input';
 
-const MIGRATION_STATEMENT_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+const LONG_STATEMENT_TIMEOUT_MS = 6 * 60 * 60 * 1000;
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream & Partial<Pick<ReadStream, 'isTTY' | 'setRawMode'>>;
@@ -66,8 +68,8 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
     const module = ManageModule.forCommand({
       config,
       database,
-      // Rewriting or indexing a large table may take far longer than any request is allowed to.
-      statementMs: commandLine.command === 'migrate' ? MIGRATION_STATEMENT_TIMEOUT_MS : config.databaseStatementTimeoutMs,
+      // Rewriting or indexing a large table, or filling one from Django, may take far longer than any request is allowed to.
+      statementMs: commandLine.command === 'migrate' || commandLine.command === 'import-django' ? LONG_STATEMENT_TIMEOUT_MS : config.databaseStatementTimeoutMs,
       waitSeconds: commandLine.waitSeconds,
       onWaiting: complain,
     });
@@ -75,7 +77,7 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
     context = await NestFactory.createApplicationContext(module, { logger: new CliLogger(io.stderr, config.logLevel), abortOnError: false });
     const service = context.get(ManagementService);
     if (commandLine.command !== 'migrate') await refuseUnmigrated(service);
-    say(await execute(service, commandLine, passwords));
+    say(await execute(service, commandLine, passwords, complain));
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CancelledError) {
@@ -97,7 +99,12 @@ export async function runManage(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function execute(service: ManagementService, { command, args }: ParsedCommandLine, passwords: PasswordSource | undefined): Promise<string> {
+async function execute(
+  service: ManagementService,
+  { command, args, importDjango }: ParsedCommandLine,
+  passwords: PasswordSource | undefined,
+  progress: (line: string) => void,
+): Promise<string> {
   switch (command) {
     case 'createuser': {
       const user = await service.createUser(args[0], args[1], passwords as PasswordSource);
@@ -124,6 +131,8 @@ async function execute(service: ManagementService, { command, args }: ParsedComm
       if (applied.length === 0) return 'No migrations to apply.';
       return [`Applied ${plural(applied.length, 'migration')}:`, ...applied.map((name) => `  ${name}`)].join('\n');
     }
+    case 'import-django':
+      return formatReport(await service.importDjango(importDjango as DjangoImportOptions, progress));
   }
 }
 

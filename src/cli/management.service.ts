@@ -7,6 +7,9 @@ import { RegisterDto } from '../auth/dto/register.dto';
 import { TokensService } from '../auth/tokens.service';
 import { FieldErrors } from '../common/http/problem-details';
 import { toFieldErrors } from '../common/http/validation.pipe';
+import { DjangoImportOptions, DjangoImportService } from '../django-import/django-import.service';
+import { DjangoImportError } from '../django-import/import-error';
+import type { ImportReport } from '../django-import/import-report';
 import { DuplicateUsernameError, UsersRepository, UserWithHash } from '../users/users.repository';
 import { CommandError, passwordRefused } from './cli-errors';
 import { PasswordSource } from './password-input';
@@ -30,6 +33,7 @@ export class ManagementService {
     private readonly auth: AuthService,
     private readonly tokens: TokensService,
     private readonly users: UsersRepository,
+    private readonly djangoImport: DjangoImportService,
   ) {}
 
   async createUser(username: string, email: string | undefined, passwords: PasswordSource): Promise<CreatedUser> {
@@ -76,6 +80,16 @@ export class ManagementService {
     if (user.isActive === active) return { username: user.username, changed: false };
     await this.users.setActive(user.id, active);
     return { username: user.username, changed: true };
+  }
+
+  /** Everything or nothing: a refusal (the source, the target, rows that cannot come over) has changed nothing. */
+  async importDjango(options: DjangoImportOptions, progress: (line: string) => void): Promise<ImportReport> {
+    try {
+      return await this.djangoImport.run(options, progress);
+    } catch (error) {
+      if (error instanceof DjangoImportError) throw new CommandError(error.message);
+      throw error;
+    }
   }
 
   pruneExpiredTokens(): Promise<number> {

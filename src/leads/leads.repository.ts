@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PageParams } from '../common/http/pagination';
-import { Database, ForeignKeyViolation, Statement, UniqueViolation } from '../database/database';
+import { Database, ForeignKeyViolation, Queryable, Statement, UniqueViolation } from '../database/database';
+import { restartIdentity } from '../database/identity';
 import { ISO_TIMESTAMPS } from '../database/timestamptz';
 import { DEFAULT_ORDERING, LeadListQuery, ORDERING_COLUMNS, parseOrdering } from './lead-list-query';
 import { LEAD_COLUMNS, LeadFields, LeadRow, SEARCHED_LEAD_COLUMNS, WRITABLE_LEAD_FIELDS } from './lead.mapper';
@@ -154,6 +155,32 @@ const CREATE: Statement = {
 };
 const DELETE_OWNED: Statement = { name: 'leads.delete_owned', text: 'DELETE FROM leads WHERE owner_id = $1 AND id = $2' };
 
+/** A lead another system made (import-django): its id and owner kept, its timestamps as ISO text to keep their microseconds. */
+export interface ImportedLeadRow extends LeadFields {
+  id: number;
+  ownerId: number;
+  /** Null when the other system kept none: the time of the import. */
+  createdAt: string | null;
+  /** Null when the other system kept none: the same as created_at. */
+  updatedAt: string | null;
+}
+
+/**
+ * Parallel arrays, unnested: one statement for a batch. `id` is GENERATED
+ * ALWAYS, so keeping an id needs the override. now() is the transaction's
+ * start, one instant for the whole import.
+ */
+const INSERT_IMPORTED: Statement = {
+  name: 'leads.insert_imported',
+  text: `INSERT INTO leads (id, ${LEAD_COLUMNS.owner.column}, ${WRITABLE_COLUMNS.join(', ')}, created_at, updated_at) OVERRIDING SYSTEM VALUE
+         SELECT id, owner_id, ${WRITABLE_COLUMNS.join(', ')}, COALESCE(created_at, now()), COALESCE(updated_at, created_at, now())
+           FROM unnest($1::int[], $2::int[], ${WRITABLE_COLUMNS.map((_, index) => `$${index + 3}::varchar[]`).join(', ')},
+                       $${WRITABLE_COLUMNS.length + 3}::timestamptz[], $${WRITABLE_COLUMNS.length + 4}::timestamptz[])
+                AS t(id, owner_id, ${WRITABLE_COLUMNS.join(', ')}, created_at, updated_at)`,
+};
+/** Rows per INSERT_IMPORTED, so that a large import never builds one huge message. */
+const IMPORT_BATCH_SIZE = 1000;
+
 /** The repository's own errors for the constraints a write can meet; anything else passes through. */
 function translated(error: unknown): unknown {
   if (error instanceof UniqueViolation && error.constraint === LEAD_EMAIL_UNIQUE_INDEX) return new DuplicateLeadEmailError();
@@ -212,6 +239,28 @@ export class LeadsRepository {
     } catch (error) {
       throw translated(error);
     }
+  }
+
+  /**
+   * Stores leads another system made with their ids and owners, inside the
+   * importer's transaction, then moves the id identity past them (and past
+   * `nextId`, the other system's own next id, when known). The unique index
+   * on (owner_id, lower(email)) still decides.
+   */
+  async insertImported(leads: readonly ImportedLeadRow[], nextId: number | null, db: Queryable): Promise<{ count: number; nextId: number }> {
+    let count = 0;
+    for (let start = 0; start < leads.length; start += IMPORT_BATCH_SIZE) {
+      const batch = leads.slice(start, start + IMPORT_BATCH_SIZE);
+      const result = await db.run(INSERT_IMPORTED, [
+        batch.map((lead) => lead.id),
+        batch.map((lead) => lead.ownerId),
+        ...WRITABLE_LEAD_FIELDS.map((field) => batch.map((lead) => lead[field])),
+        batch.map((lead) => lead.createdAt),
+        batch.map((lead) => lead.updatedAt),
+      ]);
+      count += result.count;
+    }
+    return { count, nextId: await restartIdentity('leads', nextId, db) };
   }
 
   /** Sets the given fields (all, for PUT; some, for PATCH) and always `updated_at`. Null when not the owner's. */

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { Database, Queryable, Statement, UniqueViolation } from '../database/database';
+import { restartIdentity } from '../database/identity';
 import { User } from './user.entity';
 import { cleanUsername, LEGACY_USERNAME_UNIQUE_INDEX, USERNAME_MATCH_SQL, USERNAME_UNIQUE_INDEX } from './username';
 
@@ -13,6 +14,18 @@ export interface UserWithHash {
 
 /** A user as registration returns it: never the hash. */
 export type NewUser = Pick<User, 'id' | 'username' | 'email' | 'isActive'>;
+
+/** A user another system made (import-django): its id kept, its timestamps as ISO text to keep their microseconds. */
+export interface ImportedUserRow {
+  id: number;
+  username: string;
+  email: string;
+  /** The other system's encoded hash, stored as it is; the login replaces it with argon2id. */
+  passwordHash: string;
+  isActive: boolean;
+  lastLogin: string | null;
+  dateJoined: string;
+}
 
 export class DuplicateUsernameError extends ConflictException {}
 
@@ -42,6 +55,14 @@ const REPLACE_PASSWORD_HASH: Statement = {
   name: 'users.replace_password_hash',
   text: 'UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2',
 };
+/** Parallel arrays, unnested: one statement for a batch. `id` is GENERATED ALWAYS, so keeping an id needs the override. */
+const INSERT_IMPORTED: Statement = {
+  name: 'users.insert_imported',
+  text: `INSERT INTO users (id, username, email, password_hash, is_active, last_login, date_joined) OVERRIDING SYSTEM VALUE
+         SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::varchar[], $5::bool[], $6::timestamptz[], $7::timestamptz[])`,
+};
+/** Rows per INSERT_IMPORTED, so that a large import never builds one huge message. */
+const IMPORT_BATCH_SIZE = 1000;
 
 /**
  * Every method takes an optional `db`: a transaction's connection
@@ -64,6 +85,31 @@ export class UsersRepository {
       if (error instanceof UniqueViolation && USERNAME_INDEXES.has(error.constraint)) throw new DuplicateUsernameError();
       throw error;
     }
+  }
+
+  /**
+   * Stores users another system made with their ids, inside the importer's
+   * transaction, then moves the id identity past them (and past `nextId`,
+   * the other system's own next id, when known), so that a user registered
+   * later never takes an id the other system gave out. The usernames are
+   * stored cleaned, as create stores them; the unique index still decides.
+   */
+  async insertImported(users: readonly ImportedUserRow[], nextId: number | null, db: Queryable): Promise<{ count: number; nextId: number }> {
+    let count = 0;
+    for (let start = 0; start < users.length; start += IMPORT_BATCH_SIZE) {
+      const batch = users.slice(start, start + IMPORT_BATCH_SIZE);
+      const result = await db.run(INSERT_IMPORTED, [
+        batch.map((user) => user.id),
+        batch.map((user) => cleanUsername(user.username)),
+        batch.map((user) => user.email),
+        batch.map((user) => user.passwordHash),
+        batch.map((user) => user.isActive),
+        batch.map((user) => user.lastLogin),
+        batch.map((user) => user.dateJoined),
+      ]);
+      count += result.count;
+    }
+    return { count, nextId: await restartIdentity('users', nextId, db) };
   }
 
   /** The user a login (or a management command) names, compared as the unique index compares names. */
