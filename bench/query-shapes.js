@@ -182,7 +182,7 @@ function shapes(app, data, prepared) {
       group: 'authenticate a token',
       name: 'token joined to its user, one statement (app)',
       chosen: true,
-      run: async (pool, c) => (await query(pool, app.FIND_BY_DIGEST_WITH_USER.text, [pick(c).digest]), 1),
+      run: async (pool, c) => (await query(pool, app.FIND_BY_DIGEST_WITH_USER.text, [pick(c).digest, 'native', null, null]), 1),
     },
     {
       group: 'authenticate a token',
