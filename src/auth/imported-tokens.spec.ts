@@ -1,6 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   ImportedToken,
   importedTokenProblem,
@@ -10,6 +8,7 @@ import {
   toImportedTokenRow,
 } from './imported-tokens';
 import { digestToken, generateToken, isWellFormedToken } from './token-crypto';
+import { djangoSecrets, dumpFile, dumpFileOf, DumpRow, FixtureToken as SecretToken } from '../../test/support/django-secrets';
 
 /**
  * Checked against the Django fixtures (test/fixtures/django), whose knox rows
@@ -17,32 +16,12 @@ import { digestToken, generateToken, isWellFormedToken } from './token-crypto';
  * digest and token_key of its row in the dump, through the kind it was
  * issued as.
  */
-const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'django');
-
-interface SecretToken {
-  kind: 'knox5' | 'knox42' | 'drf';
-  token: string;
-  user_id: number;
-  token_key: string | null;
-  digest: string | null;
-  expiry: string | null;
-  expired: boolean;
-}
-interface DumpRow {
-  model: string;
-  pk: string | number;
-  fields: Record<string, unknown>;
-}
-
-const secrets = JSON.parse(readFileSync(join(FIXTURES, 'secrets.json'), 'utf8')) as {
-  now: string;
-  fixtures: Record<string, { files: string[]; tokens: SecretToken[] }>;
-};
+const secrets = djangoSecrets();
 const NOW = new Date(secrets.now);
 
 /** Every fixture token with the dump row it was stored as (knox: keyed by digest; DRF: by the key itself). */
 const cases = Object.entries(secrets.fixtures).flatMap(([fixture, { files, tokens }]) => {
-  const dump = JSON.parse(readFileSync(join(FIXTURES, files.find((file) => file.endsWith('.json')) as string), 'utf8')) as DumpRow[];
+  const dump = dumpFile(dumpFileOf({ files }));
   return tokens.map((secret, index) => {
     const model = secret.kind === 'drf' ? 'authtoken.token' : 'knox.authtoken';
     const pk = secret.kind === 'drf' ? secret.token : secret.digest;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DjangoSource } from './django-source';
@@ -7,24 +7,10 @@ import { readDumpdata } from './dumpdata-source';
 import { DjangoImportError } from './import-error';
 import { isRefusal, planImport, UniquenessKeys } from './import-plan';
 import { formatRefusal, formatReport } from './import-report';
+import { DJANGO_FIXTURES, djangoSecrets, dumpFile, dumpRows } from '../../test/support/django-secrets';
 
-const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'django');
-
-interface SecretToken {
-  kind: 'knox5' | 'knox42' | 'drf';
-  token: string;
-  user_id: number;
-  token_key: string | null;
-  digest: string | null;
-  expired: boolean;
-  authenticates_in_django: boolean;
-}
-interface FixtureSecrets {
-  users: { id: number; is_active: boolean }[];
-  tokens: SecretToken[];
-  leads: { imported: number[]; reported: number[]; odd: { id: number; outcome: string; reason: string | null }[] };
-}
-const secrets = JSON.parse(readFileSync(join(FIXTURES, 'secrets.json'), 'utf8')) as { now: string; fixtures: Record<'main' | 'leads-lead', FixtureSecrets> };
+const FIXTURES = DJANGO_FIXTURES;
+const secrets = djangoSecrets();
 const NOW = new Date(secrets.now);
 
 /** The target's index expressions, as far as these fixtures need them (JavaScript's lower case agrees with PostgreSQL's here). */
@@ -176,7 +162,7 @@ describe('readDumpdata', () => {
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
     return path;
   };
-  const main = (): Array<{ model: string; pk?: unknown; fields: Record<string, unknown> }> => JSON.parse(readFileSync(join(FIXTURES, 'dumpdata.json'), 'utf8'));
+  const main = () => dumpFile('dumpdata.json');
 
   it('reads JSON lines (--format jsonl) and natural foreign keys (--natural-foreign) alike', async () => {
     const rows = main().map((row) => (row.model === 'leadsapi.leadmodel' && row.fields.owner === 2 ? { ...row, fields: { ...row.fields, owner: ['ada'] } } : row));
@@ -186,7 +172,7 @@ describe('readDumpdata', () => {
   });
 
   it('lists several leads models and takes the one --leads-model names, in any case', async () => {
-    const other = JSON.parse(readFileSync(join(FIXTURES, 'dumpdata-leads-lead.json'), 'utf8')).filter((row: { model: string }) => row.model === 'leads.lead');
+    const other = dumpRows('dumpdata-leads-lead.json', 'leads.lead');
     const path = write('two-models.json', [...main(), ...other]);
     await expect(readDumpdata(path, null)).rejects.toThrow(
       new DjangoImportError(

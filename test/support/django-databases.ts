@@ -3,51 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ADMIN_URL_ENV, databaseUrl, withAdmin } from './test-database';
+import { DJANGO_FIXTURES } from './django-secrets';
 
-export const DJANGO_FIXTURES = join(__dirname, '..', 'fixtures', 'django');
-
-export interface FixtureToken {
-  kind: 'knox5' | 'knox42' | 'drf';
-  /** The raw token a client holds. */
-  token: string;
-  username: string;
-  user_id: number;
-  token_key: string | null;
-  digest: string | null;
-  expired: boolean;
-  authenticates_in_django: boolean;
-}
-
-export interface FixtureUser {
-  id: number;
-  username: string;
-  password: string | null;
-  usable: boolean;
-  is_active: boolean;
-}
-
-export interface Fixture {
-  leads_model: string;
-  users: FixtureUser[];
-  tokens: FixtureToken[];
-  leads: { ids: number[]; reported: number[]; imported: number[]; odd: { id: number; outcome: string; reason: string | null }[] };
-}
-
-/** test/fixtures/django/secrets.json: the plaintext passwords and raw tokens Django never stored. */
-export function djangoSecrets(): { now: string; fixtures: Record<'main' | 'leads-lead', Fixture> } {
-  return JSON.parse(readFileSync(join(DJANGO_FIXTURES, 'secrets.json'), 'utf8'));
-}
-
-export interface DumpRow {
-  model: string;
-  pk: number | string;
-  fields: Record<string, unknown>;
-}
-
-/** The rows of one model in a dumpdata file (a path). */
-export function dumpRows(path: string, model: string): DumpRow[] {
-  return (JSON.parse(readFileSync(path, 'utf8')) as DumpRow[]).filter((row) => row.model === model);
-}
+export { DJANGO_FIXTURES, djangoSecrets, dumpRows } from './django-secrets';
+export type { DumpRow, Fixture, FixtureToken, FixtureUser } from './django-secrets';
 
 export interface ScratchDatabase {
   url: string;

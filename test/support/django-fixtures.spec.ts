@@ -7,6 +7,7 @@ import * as bcrypt from 'bcrypt';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { CreateLeadDto } from '../../src/leads/dto/create-lead.dto';
+import { DJANGO_FIXTURES, djangoSecrets, dumpFile, dumpFileOf, DumpRow, FixtureUser as SecretUser } from './django-secrets';
 
 /**
  * The Django fixtures (test/fixtures/django, made by scripts/django-fixtures)
@@ -16,58 +17,9 @@ import { CreateLeadDto } from '../../src/leads/dto/create-lead.dto';
  * must be odd for this API's own validator.
  */
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'django');
-
-interface DumpRow {
-  model: string;
-  pk: number | string;
-  fields: Record<string, unknown>;
-}
-
-interface SecretUser {
-  id: number;
-  username: string;
-  password: string | null;
-  hasher: string | null;
-  usable: boolean;
-  is_active: boolean;
-}
-
-interface SecretToken {
-  kind: 'knox5' | 'knox42' | 'drf';
-  token: string;
-  username: string;
-  user_id: number;
-  token_key: string | null;
-  digest: string | null;
-  prefix: string | null;
-  expiry: string | null;
-  expired: boolean;
-  authenticates_in_django: boolean;
-}
-
-interface OddLead {
-  id: number;
-  outcome: 'reported' | 'imported';
-  reason: 'no-owner' | 'duplicate-email' | 'invalid-email' | 'blank-message' | null;
-}
-
-interface FixtureSecrets {
-  files: string[];
-  leads_model: string;
-  lead_table: string;
-  knox_version: '5' | '4.2';
-  users: SecretUser[];
-  tokens: SecretToken[];
-  leads: { ids: number[]; reported: number[]; imported: number[]; odd: OddLead[] };
-}
-
-const secrets = JSON.parse(readFileSync(join(FIXTURES, 'secrets.json'), 'utf8')) as { now: string; fixtures: Record<string, FixtureSecrets> };
+const FIXTURES = DJANGO_FIXTURES;
+const secrets = djangoSecrets();
 const NOW = Date.parse(secrets.now);
-
-function dump(file: string): DumpRow[] {
-  return JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as DumpRow[];
-}
 
 function rowsOf(rows: DumpRow[], model: string): DumpRow[] {
   return rows.filter((row) => row.model === model);
@@ -159,7 +111,7 @@ function asDumpdata(timestamp: string | null): string | null {
 }
 
 describe.each(Object.entries(secrets.fixtures))('Django fixture %s', (_name, fixture) => {
-  const rows = dump(fixture.files.find((file) => file.endsWith('.json'))!);
+  const rows = dumpFile(dumpFileOf(fixture));
   const users = new Map(rowsOf(rows, 'auth.user').map((row) => [row.pk as number, row.fields]));
   const knox = new Map(rowsOf(rows, 'knox.authtoken').map((row) => [row.pk as string, row.fields]));
   const drf = new Map(rowsOf(rows, 'authtoken.token').map((row) => [row.pk as string, row.fields]));
@@ -297,7 +249,7 @@ describe('the PostgreSQL dump', () => {
   const fixture = secrets.fixtures.main;
   const sql = readFileSync(join(FIXTURES, 'postgres.sql'), 'utf8');
   const tables = sqlRows(sql);
-  const rows = dump('dumpdata.json');
+  const rows = dumpFile('dumpdata.json');
 
   it('holds the same users as the dumpdata file', () => {
     const fromSql = (tables.get('auth_user') ?? []).map((row) => ({

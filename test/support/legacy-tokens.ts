@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ImportedToken, ImportedTokenKind } from '../../src/auth/imported-tokens';
 import { TokensService } from '../../src/auth/tokens.service';
 import { Database } from '../../src/database/database';
+import { djangoSecrets, FixtureToken as DjangoFixtureToken } from './django-secrets';
 import { TestApp } from './test-app';
 
 /** A token as the Django side issued it: the raw value its client holds, and what its row holds. */
@@ -54,23 +53,11 @@ export function imported(token: LegacyToken, userId: number, fields: { createdAt
 export const storedDigest = (token: LegacyToken): string =>
   token.kind === 'drf' ? createHash('sha256').update(token.raw, 'utf8').digest('hex') : token.secret;
 
-export interface FixtureToken {
+export interface FixtureToken extends DjangoFixtureToken {
   fixture: string;
-  kind: ImportedTokenKind;
-  token: string;
-  user_id: number;
-  token_key: string | null;
-  digest: string | null;
-  created: string;
-  expiry: string | null;
-  expired: boolean;
-  authenticates_in_django: boolean;
 }
 
 /** The raw tokens of test/fixtures/django (secrets.json), each with its fixture's name. */
 export function fixtureTokens(): FixtureToken[] {
-  const secrets = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'django', 'secrets.json'), 'utf8')) as {
-    fixtures: Record<string, { tokens: Omit<FixtureToken, 'fixture'>[] }>;
-  };
-  return Object.entries(secrets.fixtures).flatMap(([fixture, { tokens }]) => tokens.map((token) => ({ fixture, ...token })));
+  return Object.entries(djangoSecrets().fixtures).flatMap(([fixture, { tokens }]) => tokens.map((token) => ({ fixture, ...token })));
 }
